@@ -1,0 +1,511 @@
+"""Stage schema resolution, run-time validation and history rendering, with the service's Go texts.
+
+A stored stage is a one-key mapping ``{"<type>": {<params>}}``. Resolution walks the declared fields
+of the type's Go struct (``Send``, ``Delay``, ``WaitEvent``, ``NoOp``), reads each field's JSON key,
+interpolates variables into strings (one greedy ``${...}`` match per string, a missing variable is
+``""``), applies the defaults (account ledger ``default``, wallet balance ``main``, payment destination
+metadata ``stripeConnectID``) and coerces integers, Go durations and RFC 3339 dates. A failure reads
+``resolving field '<GoField>': ...`` (nested once per struct level). Validation (run time only) then
+applies the ``required`` tags and the one-of rules, with go-playground/validator's texts joined by
+newlines. :func:`prepare_stage` does both and renders the resolved input as the instance history shows
+it (keys sorted, unset alternatives omitted, durations in Go form).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Final
+
+from fakeserver._duration import DurationError, format_duration, parse_duration
+
+__all__ = [
+    "CHILD_NAMES",
+    "GoTime",
+    "PreparedStage",
+    "ResolveError",
+    "StageSpecError",
+    "ValidationFailed",
+    "check_stage",
+    "go_type_name",
+    "interpolate",
+    "normalize_json",
+    "parse_rfc3339",
+    "parse_stage",
+    "prepare_stage",
+    "resolve_stage",
+    "validate_stage",
+]
+
+#: stage type -> the child workflow type the instance history names it by
+CHILD_NAMES: Final[dict[str, str]] = {
+    "send": "RunSend",
+    "delay": "RunDelay",
+    "wait_event": "RunWaitEvent",
+    "noop": "RunNoOp",
+}
+
+_VARIABLE = re.compile(r"\$\{(.+)\}")
+
+
+class StageSpecError(Exception):
+    """A stage object that names no type, several types, or an unknown type (creation only)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ResolveError(Exception):
+    """A field that cannot be resolved; Temporal names its Go type ``fieldResolveError``."""
+
+    type_name = "fieldResolveError"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(Exception):
+    """A resolved stage that breaks a validation rule; Temporal names its Go type ``ValidationErrors``."""
+
+    type_name = "ValidationErrors"
+
+    def __init__(self, lines: list[str]) -> None:
+        message = "\n".join(lines)
+        super().__init__(message)
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------------
+# JSON helpers
+
+
+def go_type_name(value: Any) -> str:
+    """The ``%T`` of a JSON value decoded by Go into ``interface{}``.
+
+    :param value: a decoded JSON value.
+    """
+    if value is None:
+        return "<nil>"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "float64"
+    if isinstance(value, Mapping):
+        return "map[string]interface {}"
+    return "[]interface {}"
+
+
+def _go_number(value: int | float) -> int | float:
+    """What a JSON number becomes after a trip through Go's ``float64`` (as the service stores it)."""
+    if isinstance(value, int):
+        if -(1 << 53) <= value <= (1 << 53):
+            return value
+        try:
+            value = float(value)
+        except OverflowError:
+            return value
+    if value.is_integer() and abs(value) < 1e21:
+        return int(Decimal(repr(value)))
+    return value
+
+
+def normalize_json(value: Any) -> Any:
+    """A deep copy of a decoded JSON value as the service gives it back: object keys sorted at every
+    level, numbers passed through ``float64`` (``1.0`` -> ``1``, big integers rounded).
+
+    :param value: a decoded JSON value.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): normalize_json(value[k]) for k in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [normalize_json(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return _go_number(value)
+    return value
+
+
+def interpolate(text: str, variables: Mapping[str, str]) -> str:
+    """Replace the one greedy ``${...}`` match of ``text`` by its variable (``""`` when missing).
+
+    :param text: the string from the stage definition.
+    :param variables: the run's variables.
+    """
+    if "${" not in text:
+        return text
+    return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# RFC 3339 dates as Go's time.Parse(time.RFC3339, ...) reads them
+
+
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{1,2}):([0-9]{2}):([0-9]{2})"
+    r"(?:[.,]([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN = datetime.min.replace(tzinfo=UTC)
+_MAX = datetime.max.replace(tzinfo=UTC)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _days_in(month: int, year: int) -> int:
+    if month == 2:
+        return 29 if _is_leap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 in the proleptic Gregorian calendar (any year, including 0)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+class GoTime:
+    """A date as Go parsed it: its re-rendered text (RFC 3339 with trimmed nanoseconds, the original
+    offset, ``Z`` for a zero offset) and the instant it denotes (UTC, clamped to ``datetime``'s range)."""
+
+    __slots__ = ("instant", "text")
+
+    def __init__(self, text: str, instant: datetime) -> None:
+        self.text = text
+        self.instant = instant
+
+    def __repr__(self) -> str:
+        return f"GoTime({self.text!r})"
+
+
+def parse_rfc3339(text: str) -> GoTime | None:
+    """Parse like Go's ``time.Parse(time.RFC3339, text)``; ``None`` when Go would fail.
+
+    :param text: e.g. ``2023-06-01T00:00:00Z`` or ``2023-06-01T02:00:00.5+02:00``.
+    """
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    if not (1 <= month <= 12 and 1 <= day <= _days_in(month, year)):
+        return None
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    digits = (m.group(7) or "")[:9]
+    nanos = int(digits.ljust(9, "0")) if digits else 0
+    zone = m.group(8)
+    offset = 0
+    if zone != "Z":
+        zh, zm = int(zone[1:3]), int(zone[4:6])
+        if zh > 23 or zm > 59:
+            return None
+        offset = (zh * 60 + zm) * 60 * (-1 if zone[0] == "-" else 1)
+    frac = ""
+    if nanos:
+        frac = "." + f"{nanos:09d}".rstrip("0")
+    if offset == 0:
+        rendered_zone = "Z"
+    else:
+        sign = "-" if offset < 0 else "+"
+        minutes = abs(offset) // 60
+        rendered_zone = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    rendered = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{frac}{rendered_zone}"
+    seconds = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset
+    try:
+        instant = _EPOCH + timedelta(seconds=seconds, microseconds=nanos // 1000)
+    except OverflowError:
+        instant = _MIN if seconds < 0 else _MAX
+    return GoTime(rendered, instant)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemas: (Go field name, JSON key, kind, default string or nested schema)
+
+_STRUCT, _PTR, _STRING, _INT64, _DURATION, _TIME = range(6)
+
+_Schema = tuple[tuple[str, str, int, Any], ...]
+
+_ACCOUNT: _Schema = (("ID", "id", _STRING, ""), ("Ledger", "ledger", _STRING, "default"))
+_WALLET: _Schema = (("ID", "id", _STRING, ""), ("Balance", "balance", _STRING, "main"))
+_PAYMENT_SOURCE: _Schema = (("ID", "id", _STRING, ""),)
+_PAYMENT_DESTINATION: _Schema = (
+    ("PSP", "psp", _STRING, ""),
+    ("Metadata", "metadata", _STRING, "stripeConnectID"),
+)
+_SOURCE: _Schema = (
+    ("Wallet", "wallet", _PTR, _WALLET),
+    ("Account", "account", _PTR, _ACCOUNT),
+    ("Payment", "payment", _PTR, _PAYMENT_SOURCE),
+)
+_DESTINATION: _Schema = (
+    ("Wallet", "wallet", _PTR, _WALLET),
+    ("Account", "account", _PTR, _ACCOUNT),
+    ("Payment", "payment", _PTR, _PAYMENT_DESTINATION),
+)
+_MONETARY: _Schema = (("Asset", "asset", _STRING, ""), ("Amount", "amount", _INT64, None))
+_SEND: _Schema = (
+    ("Source", "source", _STRUCT, _SOURCE),
+    ("Destination", "destination", _STRUCT, _DESTINATION),
+    ("Amount", "amount", _PTR, _MONETARY),
+)
+_DELAY: _Schema = (("Duration", "duration", _DURATION, None), ("Until", "until", _TIME, None))
+_WAIT_EVENT: _Schema = (("Event", "event", _STRING, ""),)
+_NOOP: _Schema = ()
+
+_SCHEMAS: Final[dict[str, _Schema]] = {
+    "send": _SEND,
+    "delay": _DELAY,
+    "wait_event": _WAIT_EVENT,
+    "noop": _NOOP,
+}
+
+_INT64_MIN = -(1 << 63)
+_INT64_MAX = (1 << 63) - 1
+_DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def _float_to_int64(value: int | float) -> int:
+    """Go's ``int64(float64(v))`` on amd64: truncation, and the min int64 when out of range."""
+    try:
+        f = float(value)
+    except OverflowError:
+        return _INT64_MIN
+    if -(2.0**63) <= f < 2.0**63:
+        return int(f)
+    return _INT64_MIN
+
+
+def _resolve_value(kind: int, extra: Any, value: Any, variables: Mapping[str, str]) -> Any:
+    if kind in (_STRUCT, _PTR):
+        if value is None and kind == _PTR:
+            return None
+        if not isinstance(value, Mapping):
+            raise ResolveError(f"expected map but was {go_type_name(value)}")
+        return _resolve_fields(extra, value, variables)
+    if kind == _STRING:
+        if value is None:
+            return extra
+        if not isinstance(value, str):
+            raise ResolveError(f"expected string but was {go_type_name(value)}")
+        text = interpolate(value, variables)
+        return text if text else extra
+    if kind == _INT64:
+        if value is None:
+            return 0
+        if isinstance(value, str):
+            text = interpolate(value, variables)
+            if not text:
+                return 0
+            if _DECIMAL_INT.fullmatch(text) is None or not (_INT64_MIN <= int(text) <= _INT64_MAX):
+                raise ResolveError("unable to resolve field 'int64' to int value")
+            return int(text)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _float_to_int64(value)
+        raise ResolveError(f"expected uint or interpolated string but was {go_type_name(value)}")
+    if kind == _DURATION:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ResolveError(f"expected uint or interpolated string but was {go_type_name(value)}")
+        text = interpolate(value, variables)
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except DurationError:
+            raise ResolveError("unable to resolve field 'Duration' to duration value") from None
+    # _TIME
+    if value is None:
+        return None
+    parsed = parse_rfc3339(interpolate(value, variables)) if isinstance(value, str) else None
+    if parsed is None:
+        raise ResolveError("expected date as rfc3339 format")
+    return parsed
+
+
+def _resolve_fields(schema: _Schema, obj: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for go_name, key, kind, extra in schema:
+        try:
+            out[key] = _resolve_value(kind, extra, obj.get(key), variables)
+        except ResolveError as exc:
+            raise ResolveError(f"resolving field '{go_name}': {exc.message}") from None
+    return out
+
+
+def parse_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
+    """Split a stored stage into its type and parameters (``null`` parameters become ``{}``).
+
+    :param raw: one item of ``config.stages``.
+    :raises StageSpecError: ``empty specification``, ``a specification should have only one name`` or
+        ``unable to resolve schema <name>``.
+    """
+    if not raw:
+        raise StageSpecError("empty specification")
+    if len(raw) > 1:
+        raise StageSpecError("a specification should have only one name")
+    ((kind, params),) = raw.items()
+    if kind not in _SCHEMAS:
+        raise StageSpecError(f"unable to resolve schema {kind}")
+    if params is None:
+        params = {}
+    if not isinstance(params, Mapping):
+        raise ResolveError(f"expected map but was {go_type_name(params)}")
+    return kind, params
+
+
+def resolve_stage(kind: str, params: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
+    """Resolve a stage's parameters into its Go struct, as a dict (``None`` = unset pointer).
+
+    :param kind: ``send``, ``delay``, ``wait_event`` or ``noop``.
+    :param params: the stage's raw parameters.
+    :param variables: the run's variables (``{}`` at creation).
+    :raises ResolveError: with the ``resolving field ...`` text.
+    """
+    return _resolve_fields(_SCHEMAS[kind], params, variables)
+
+
+def check_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
+    """The creation-time check of one stage: its type, then a resolution with no variables.
+
+    :param raw: one item of ``config.stages``.
+    :raises StageSpecError: or :class:`ResolveError`; ``.message`` is the reason after
+        ``creating workflow: ``.
+    """
+    kind, params = parse_stage(raw)
+    resolve_stage(kind, params, {})
+    return kind, params
+
+
+# ---------------------------------------------------------------------------------------------------
+# Validation (run time only)
+
+
+def _key(namespace: str, field: str, tag: str) -> str:
+    return f"Key: '{namespace}' Error:Field validation for '{field}' failed on the '{tag}' tag"
+
+
+def _validate_party(prefix: str, party: Mapping[str, Any], errors: list[str]) -> None:
+    for go_name, key in (("Wallet", "wallet"), ("Account", "account"), ("Payment", "payment")):
+        sub = party[key]
+        if sub is not None and "id" in sub and not sub["id"]:
+            errors.append(_key(f"{prefix}.{go_name}.ID", "ID", "required"))
+    if sum(party[k] is not None for k in ("wallet", "account", "payment")) != 1:
+        for key in ("wallet", "account", "payment"):
+            errors.append(_key(f"{prefix}.{key}", key, "wallet or account or payment"))
+
+
+def validate_stage(kind: str, resolved: Mapping[str, Any]) -> None:
+    """Apply the ``required`` tags and one-of rules to a resolved stage.
+
+    :param kind: the stage type.
+    :param resolved: the result of :func:`resolve_stage`.
+    :raises ValidationFailed: with the validator's lines joined by ``\\n``.
+    """
+    errors: list[str] = []
+    if kind == "send":
+        _validate_party("Send.Source", resolved["source"], errors)
+        _validate_party("Send.Destination", resolved["destination"], errors)
+    elif kind == "delay":
+        if (resolved["duration"] is None) == (resolved["until"] is None):
+            errors.append(_key("Delay.duration", "duration", "duration or until"))
+            errors.append(_key("Delay.until", "until", "duration or until"))
+    elif kind == "wait_event" and not resolved["event"]:
+        errors.append(_key("WaitEvent.Event", "Event", "required"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering the resolved input (instance history, send parameters)
+
+
+def _render_party(party: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("account", "payment", "wallet"):
+        sub = party[key]
+        if sub is not None:
+            out[key] = {k: sub[k] for k in sorted(sub)}
+    return out
+
+
+def _render(kind: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
+    if kind == "send":
+        out: dict[str, Any] = {}
+        amount = resolved["amount"]
+        if amount is not None:
+            out["amount"] = {"amount": amount["amount"], "asset": amount["asset"]}
+        out["destination"] = _render_party(resolved["destination"])
+        out["source"] = _render_party(resolved["source"])
+        return out
+    if kind == "delay":
+        if resolved["duration"] is not None:
+            return {"duration": format_duration(resolved["duration"])}
+        until: GoTime = resolved["until"]
+        return {"until": until.text}
+    if kind == "wait_event":
+        return {"event": resolved["event"]}
+    return {}
+
+
+class PreparedStage:
+    """A stage resolved with a run's variables and validated, ready to start.
+
+    :param kind: the stage type.
+    :param name: the child workflow type (``RunSend`` ...).
+    :param input: the resolved input in history wire form (for ``send``, also ``run_send``'s params).
+    :param duration: ``delay`` with a duration: nanoseconds.
+    :param until: ``delay`` with an until: the instant.
+    :param event: ``wait_event``: the awaited event name.
+    """
+
+    __slots__ = ("duration", "event", "input", "kind", "name", "until")
+
+    def __init__(
+        self,
+        kind: str,
+        input: dict[str, Any],
+        *,
+        duration: int | None = None,
+        until: datetime | None = None,
+        event: str = "",
+    ) -> None:
+        self.kind = kind
+        self.name = CHILD_NAMES[kind]
+        self.input = input
+        self.duration = duration
+        self.until = until
+        self.event = event
+
+
+def prepare_stage(kind: str, params: Mapping[str, Any], variables: Mapping[str, str]) -> PreparedStage:
+    """Resolve, validate and render one stage for a run.
+
+    :param kind: the stage type (from :func:`parse_stage`).
+    :param params: the stage's raw parameters.
+    :param variables: the run's variables.
+    :raises ResolveError: or :class:`ValidationFailed`.
+    """
+    resolved = resolve_stage(kind, params, variables)
+    validate_stage(kind, resolved)
+    rendered = _render(kind, resolved)
+    if kind == "delay":
+        until: GoTime | None = resolved["until"]
+        return PreparedStage(
+            kind, rendered, duration=resolved["duration"], until=None if until is None else until.instant
+        )
+    if kind == "wait_event":
+        return PreparedStage(kind, rendered, event=resolved["event"])
+    return PreparedStage(kind, rendered)
