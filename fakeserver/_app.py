@@ -1,0 +1,164 @@
+"""``FakeApp``: the one entry point every transport calls, around the engine and the route table.
+
+For each request, in this order:
+
+1. the ``/api/orchestration`` prefix is stripped when present (the API is served with and without it);
+2. ``/_fake/...`` goes to the control API (not recorded, no auth, no faults);
+3. the token endpoint ``/api/auth/oauth/token`` goes to the :class:`TokenAuthority` (404 page when
+   auth is off);
+4. with auth on, a call without a valid bearer token gets 401 with an empty body (the gateway's answer);
+5. a fault armed for the call's operation is taken: its delay is slept (real seconds), then it
+   answers its status or drops the connection; a delay-only fault lets the call go on;
+6. the route table answers (:func:`fakeserver._routes.dispatch`).
+
+Every call but the control calls is recorded in :attr:`FakeApp.calls`, with the fault it got.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from fakeserver._auth import TOKEN_PATH, TokenAuthority
+from fakeserver._control import CONTROL_PREFIX, handle_control
+from fakeserver._engine import Engine
+from fakeserver._faults import Fault, FaultPlan
+from fakeserver._routes import dispatch, not_found_page, operation_for
+from fakeserver._types import FakeRequest, FakeResponse
+
+__all__ = ["DEFAULT_PREFIX", "FakeApp", "RecordedCall"]
+
+#: Where the stack's gateway serves the Orchestration API.
+DEFAULT_PREFIX = "/api/orchestration"
+
+_CONTROL_END = len(CONTROL_PREFIX)
+
+
+@attrs.frozen
+class RecordedCall:
+    """One call the fake answered (control calls excepted).
+
+    :param method: the HTTP method.
+    :param path: the request path as received (with the prefix if it had one), percent-decoded.
+    :param query: the raw query string.
+    :param headers: the request headers, names in lower case.
+    :param body: the raw request body.
+    :param status: the status answered (``0`` when the connection was dropped).
+    :param operation: the operationId it matched (``None``: unknown path, wrong method, token endpoint).
+    :param fault: the injected fault it got, if any.
+    :param response_body: the raw answer body.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    status: int
+    operation: str | None
+    fault: Fault | None
+    response_body: bytes
+
+    def json(self) -> Any:
+        """The answer body decoded as JSON (``None`` when it is empty)."""
+        if not self.response_body:
+            return None
+        return json.loads(self.response_body)
+
+
+class FakeApp:
+    """The fake service: routes requests to an :class:`Engine` (thread-safe; share one per fake).
+
+    :param engine: the engine (default: a fresh ``Engine()`` on a ``ManualClock``).
+    :param auth: check bearer tokens and serve the token endpoint (default: no auth).
+    :param prefix: the gateway prefix stripped from paths that have it.
+    """
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        *,
+        auth: TokenAuthority | None = None,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        self.engine: Engine = engine if engine is not None else Engine()
+        self.auth: TokenAuthority | None = auth
+        self.prefix = prefix.rstrip("/")
+        self.faults = FaultPlan()
+        self.calls: list[RecordedCall] = []
+        self._lock = threading.Lock()
+
+    def service_path(self, path: str) -> str:
+        """``path`` without the gateway prefix (unchanged when it does not start with it).
+
+        :param path: a percent-decoded request path.
+        """
+        prefix = self.prefix
+        if prefix and path.startswith(prefix):
+            rest = path[len(prefix) :]
+            if not rest:
+                return "/"
+            if rest[0] == "/":
+                return rest
+        return path
+
+    def handle(self, request: FakeRequest) -> FakeResponse:
+        """Answer one request; the single entry point of every transport.
+
+        :param request: the request, path with or without the prefix.
+        """
+        path = self.service_path(request.path)
+        if path.startswith(CONTROL_PREFIX) and path[_CONTROL_END : _CONTROL_END + 1] in ("", "/"):
+            return handle_control(self, request, path)
+        fault: Fault | None = None
+        response: FakeResponse | None
+        if request.path == TOKEN_PATH:
+            operation = None
+            response = not_found_page() if self.auth is None else self.auth.issue(request)
+        elif self.auth is not None and not self.auth.is_authorized(request.headers.get("authorization")):
+            operation = operation_for(request.method, path)
+            response = FakeResponse(status=401, operation=operation)
+        else:
+            operation = operation_for(request.method, path)
+            response = None
+            if operation is not None:
+                fault = self.faults.take(operation)
+                if fault is not None:
+                    if fault.delay > 0:
+                        time.sleep(fault.delay)
+                    faulty = fault.to_response()
+                    if faulty is not None:
+                        response = attrs.evolve(faulty, operation=operation)
+        if response is None:
+            response = dispatch(self.engine, request, path=path)
+        self._record(request, response, operation, fault)
+        return response
+
+    def _record(
+        self, request: FakeRequest, response: FakeResponse, operation: str | None, fault: Fault | None
+    ) -> None:
+        call = RecordedCall(
+            request.method,
+            request.path,
+            request.query,
+            request.headers,
+            request.body,
+            response.status,
+            operation,
+            fault,
+            response.body,
+        )
+        with self._lock:
+            self.calls.append(call)
+
+    def reset(self) -> None:
+        """Forget everything: the engine's state (``Engine.reset``), the recorded calls, the faults."""
+        self.engine.reset()
+        self.faults.clear()
+        with self._lock:
+            self.calls.clear()

@@ -1,0 +1,251 @@
+"""Render the engine's views as the service's JSON: key order, key presence, timestamps, bytes.
+
+The Go service encodes structs with ``encoding/json``: keys come in struct order, ``omitempty`` fields
+disappear when empty, maps (stage configs, history inputs and outputs) come out with their keys sorted,
+and the encoder writes compact JSON (no spaces) followed by a newline. Timestamps are RFC 3339 in UTC
+with the fractional seconds trimmed of trailing zeros (none at all on a whole second).
+
+Everything here is plain dict building plus one ``json`` encoder call per body: the read endpoints
+are on the fake's hot path.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from fakeserver._views import (
+    ActivityView,
+    InstanceView,
+    RunOutcome,
+    StageHistoryView,
+    StageStatusView,
+    WorkflowView,
+)
+
+__all__ = [
+    "activity",
+    "data_body",
+    "error_body",
+    "format_time",
+    "instance",
+    "json_bytes",
+    "run_outcome",
+    "sorted_keys",
+    "stage_history",
+    "stage_status",
+    "workflow",
+]
+
+# One encoder, built once: compact separators and raw UTF-8 like Go's encoder.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+# What Go's encoder writes differently from Python's once the text is compact and raw UTF-8:
+# it escapes <, > and & (HTML safety) and U+2028/U+2029, and it writes \b and \f as \u0008, \u000c.
+_GO_ESCAPE = re.compile("\\\\(.)|([<>&\u2028\u2029])", re.DOTALL)
+_GO_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+    "b": "\\u0008",
+    "f": "\\u000c",
+}
+
+
+def _go_escape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    if escaped is None:
+        return _GO_ESCAPES[match.group(2)]
+    if escaped in "bf":
+        return _GO_ESCAPES[escaped]
+    return match.group(0)
+
+
+def json_bytes(value: Any) -> bytes:
+    """Encode ``value`` exactly as Go's ``json.Encoder`` would: compact, raw UTF-8, trailing newline.
+
+    :param value: a JSON-ready value (dicts keep their key order).
+    """
+    text = _ENCODER.encode(value)
+    # plain substring tests are much faster than one regex search on the hot path
+    if (
+        "<" in text
+        or ">" in text
+        or "&" in text
+        or "\\b" in text
+        or "\\f" in text
+        or "\u2028" in text
+        or "\u2029" in text
+    ):
+        text = _GO_ESCAPE.sub(_go_escape, text)
+    return (text + "\n").encode("utf-8")
+
+
+@functools.lru_cache(maxsize=65536)
+def format_time(value: datetime) -> str:
+    """RFC 3339 in UTC as Go writes a ``time.Time``: ``2023-04-13T08:39:07.1234Z``, no fraction on a
+    whole second.
+
+    Memoized: the same instants are rendered again on every read of a workflow or instance.
+
+    :param value: an aware datetime (a naive one is taken as UTC).
+    """
+    text = value.isoformat()
+    if text.endswith("+00:00"):
+        text = text[:-6]
+    elif value.tzinfo is not None and value.utcoffset() is not None:
+        text = value.astimezone(UTC).isoformat()[:-6]
+    if len(text) > 19:  # "YYYY-MM-DDTHH:MM:SS.ffffff"
+        return text.rstrip("0") + "Z"
+    return text + "Z"
+
+
+def sorted_keys(value: Any) -> Any:
+    """A copy of a JSON-ready value with every object's keys sorted, as Go encodes its maps.
+
+    :param value: a JSON-ready value.
+    """
+    if isinstance(value, dict):
+        return {key: sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list | tuple):
+        return [sorted_keys(item) for item in value]
+    return value
+
+
+def workflow(view: WorkflowView) -> dict[str, Any]:
+    """A Workflow object: ``id``, ``config`` (``name``, ``stages``), ``createdAt``, ``updatedAt``.
+
+    ``stages`` is rendered as stored (``None`` -> ``null``); the routes store it with sorted keys.
+
+    :param view: the workflow.
+    """
+    return {
+        "id": view.id,
+        "config": {"name": view.name, "stages": view.stages},
+        "createdAt": format_time(view.created_at),
+        "updatedAt": format_time(view.updated_at),
+    }
+
+
+def stage_status(view: StageStatusView) -> dict[str, Any]:
+    """A StageStatus object: ``stage``, ``instanceID``, ``startedAt``, ``terminatedAt`` (while ended),
+    ``error`` (always).
+
+    :param view: the stage row.
+    """
+    item: dict[str, Any] = {
+        "stage": view.stage,
+        "instanceID": view.instance_id,
+        "startedAt": format_time(view.started_at),
+    }
+    if view.terminated_at is not None:
+        item["terminatedAt"] = format_time(view.terminated_at)
+    item["error"] = view.error
+    return item
+
+
+def _instance_fields(view: InstanceView) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "workflowID": view.workflow_id,
+        "id": view.id,
+        "createdAt": format_time(view.created_at),
+        "updatedAt": format_time(view.updated_at),
+        "terminated": view.terminated,
+    }
+    if view.terminated_at is not None:
+        item["terminatedAt"] = format_time(view.terminated_at)
+    if view.status:
+        item["status"] = [stage_status(row) for row in view.status]
+    return item
+
+
+def instance(view: InstanceView) -> dict[str, Any]:
+    """An Instance object: ``workflowID``, ``id``, ``createdAt``, ``updatedAt``, ``terminated``,
+    ``terminatedAt`` (once ended), ``status`` (when there are stage rows), ``error`` (always).
+
+    :param view: the instance.
+    """
+    item = _instance_fields(view)
+    item["error"] = view.error
+    return item
+
+
+def run_outcome(outcome: RunOutcome) -> dict[str, Any]:
+    """The instance a run answers: as is without ``wait``; with ``wait`` the ``error`` key holds the
+    wait error and is omitted on success.
+
+    :param outcome: what ``Engine.run_workflow`` returned.
+    """
+    if not outcome.waited:
+        return instance(outcome.instance)
+    item = _instance_fields(outcome.instance)
+    if outcome.wait_error:
+        item["error"] = outcome.wait_error
+    return item
+
+
+def stage_history(view: StageHistoryView) -> dict[str, Any]:
+    """An instance-history item: ``name``, ``input`` (keys sorted), ``error`` (when set),
+    ``terminated``, ``startedAt``, ``terminatedAt`` (once ended).
+
+    :param view: the history item.
+    """
+    item: dict[str, Any] = {"name": view.name, "input": sorted_keys(view.input)}
+    if view.error:
+        item["error"] = view.error
+    item["terminated"] = view.terminated
+    item["startedAt"] = format_time(view.started_at)
+    if view.terminated_at is not None:
+        item["terminatedAt"] = format_time(view.terminated_at)
+    return item
+
+
+def activity(view: ActivityView) -> dict[str, Any]:
+    """A stage-history item: ``name``, ``input`` / ``output`` wrapped in ``{name: ...}`` (keys sorted),
+    ``error``, ``terminated``, ``startedAt``, ``terminatedAt``, ``lastFailure``, ``attempt``,
+    ``nextExecution``; the optional ones only when set.
+
+    :param view: the activity.
+    """
+    item: dict[str, Any] = {"name": view.name, "input": {view.name: sorted_keys(view.input)}}
+    if view.output is not None:
+        item["output"] = {view.name: sorted_keys(view.output)}
+    if view.error:
+        item["error"] = view.error
+    item["terminated"] = view.terminated
+    item["startedAt"] = format_time(view.started_at)
+    if view.terminated_at is not None:
+        item["terminatedAt"] = format_time(view.terminated_at)
+    if view.last_failure:
+        item["lastFailure"] = view.last_failure
+    item["attempt"] = view.attempt
+    if view.next_execution is not None:
+        item["nextExecution"] = format_time(view.next_execution)
+    return item
+
+
+def data_body(payload: Any) -> bytes:
+    """The success envelope ``{"data": payload}`` as bytes.
+
+    :param payload: the JSON-ready payload.
+    """
+    return json_bytes({"data": payload})
+
+
+def error_body(error_code: str, error_message: str) -> bytes:
+    """The error envelope ``{"errorCode", "errorMessage"}`` as bytes, each key omitted when empty.
+
+    :param error_code: the service's error code (``VALIDATION``, ``NOT_FOUND``, ``INTERNAL_ERROR``).
+    :param error_message: the message text.
+    """
+    body: dict[str, str] = {}
+    if error_code:
+        body["errorCode"] = error_code
+    if error_message:
+        body["errorMessage"] = error_message
+    return json_bytes(body)

@@ -1,0 +1,251 @@
+"""``FakeOrchestration``: the fake behind ``requests``, through the ``responses`` library.
+
+One ``responses`` route, a callback on a compiled regex, catches every ``requests`` call to
+``<base_url>/api/orchestration...`` (and to the token endpoint ``<base_url>/api/auth/oauth/token``)
+and answers it with a :class:`~fakeserver._app.FakeApp`. Nothing goes over the network.
+
+Use it as a context manager or a decorator; it starts its own ``responses.RequestsMock``::
+
+    with FakeOrchestration() as fake:
+        client = OrchestrationClient(fake.base_url)
+        ...
+        fake.advance(10)          # move the virtual clock, run what fell due
+        assert fake.calls[-1].status == 201
+
+A test that already uses a ``RequestsMock`` must not start a second one (two active mocks shadow
+each other: the one started last sees every call). It adds the fake's route to its own mock instead::
+
+    fake = FakeOrchestration()
+    with responses.RequestsMock() as rsps:
+        fake.register(rsps)
+        rsps.get("https://example.com/other", json={})
+
+The route matches any method and never counts as an unfired expectation of
+``assert_all_requests_are_fired``. Routes of the test's own that also match the fake's URLs make
+``responses`` drop one of them: keep other mocks off ``/api/orchestration``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from contextlib import ContextDecorator
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+import responses
+
+from fakeserver._app import DEFAULT_PREFIX, FakeApp, RecordedCall
+from fakeserver._auth import TOKEN_PATH
+from fakeserver._clock import Clock, ManualClock
+from fakeserver._engine import Engine
+from fakeserver._faults import FaultPlan
+from fakeserver._ledger import Bank
+from fakeserver._types import FakeRequest
+
+__all__ = ["DEFAULT_BASE_URL", "FakeOrchestration"]
+
+#: The base URL intercepted unless told otherwise (the merged spec's first server).
+DEFAULT_BASE_URL = "http://localhost"
+
+_CallbackResult = tuple[int, dict[str, str], bytes] | Exception
+
+
+def _body_bytes(body: Any) -> bytes:
+    """The request body as bytes: text is UTF-8 encoded, a generator (chunked upload) collected."""
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    if hasattr(body, "read"):
+        return _body_bytes(body.read())
+    if isinstance(body, Iterable):
+        return b"".join(_body_bytes(chunk) for chunk in body)
+    raise TypeError(f"fakeserver: cannot read a request body of type {type(body).__name__}")
+
+
+def _normalized_base(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+class _FakeRoute(responses.CallbackResponse):
+    """The fake's ``responses`` route: any method on the fake's URLs."""
+
+    def __init__(self, pattern: re.Pattern[str], callback: Callable[[Any], _CallbackResult]) -> None:
+        super().__init__(method="*", url=pattern, callback=callback, content_type=None)
+        self._pattern = pattern
+
+    def matches(self, request: requests.PreparedRequest) -> tuple[bool, str]:
+        """Match on the URL only: the fake answers every method itself (405s included)."""
+        # the compiled pattern directly: responses' generic check costs a slow typing isinstance
+        if self._pattern.match(str(request.url)) is not None:
+            return True, ""
+        return False, "URL does not match"
+
+    @property
+    def call_count(self) -> int:
+        """Never 0, so the route is not an unfired expectation of ``assert_all_requests_are_fired``."""
+        return max(1, len(self.calls))
+
+
+class FakeOrchestration(ContextDecorator):
+    """The Orchestration fake intercepting ``requests`` (context manager and decorator).
+
+    :param app: the fake to answer with (default: a fresh ``FakeApp`` on an ``Engine`` on ``clock``).
+    :param base_url: the base URL the tests' client uses (scheme, host and port; no prefix).
+    :param clock: the engine's clock when ``app`` is not given (default: a fresh ``ManualClock``).
+    :param prefix: the API prefix intercepted under ``base_url``; ``""`` intercepts every path of
+        ``base_url`` (for a client that talks to the service without the gateway prefix).
+    """
+
+    def __init__(
+        self,
+        app: FakeApp | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        clock: Clock | None = None,
+        prefix: str = DEFAULT_PREFIX,
+    ) -> None:
+        if app is None:
+            app = FakeApp(Engine(clock=clock if clock is not None else ManualClock()))
+        elif clock is not None and clock is not app.engine.clock:
+            raise ValueError("give either an app or a clock: the app's engine already has its clock")
+        self.app = app
+        self.base_url = _normalized_base(base_url)
+        self.prefix = prefix.rstrip("/")
+        self.url = self.base_url + self.prefix
+        self.pattern = re.compile(
+            re.escape(self.base_url)
+            + "(?:"
+            + re.escape(self.prefix)
+            + "(?:/[^?#]*)?|"
+            + re.escape(TOKEN_PATH)
+            + r")(?:[?#].*)?\Z",
+            re.DOTALL,
+        )
+        self._mock: responses.RequestsMock | None = None
+
+    # -- what tests use ------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """The engine behind the fake."""
+        return self.app.engine
+
+    @property
+    def clock(self) -> Clock:
+        """The engine's clock."""
+        return self.app.engine.clock
+
+    @property
+    def bank(self) -> Bank:
+        """The simulated ledger, wallets and payments (seed it before running send stages)."""
+        return self.app.engine.bank
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """The calls answered so far, oldest first."""
+        return self.app.calls
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The fault plan: ``fake.faults.add("getInstance", status=503)``."""
+        return self.app.faults
+
+    @property
+    def mock(self) -> responses.RequestsMock | None:
+        """The ``RequestsMock`` this fake started (``None`` outside ``with``), to add other routes to."""
+        return self._mock
+
+    def advance(self, delta: float | timedelta) -> datetime:
+        """Move the virtual clock forward by ``delta`` (seconds or timedelta) and run what fell due.
+
+        :param delta: how far to move.
+        """
+        return self.app.engine.advance(delta)
+
+    def waiting_event(self, instance_id: str) -> str | None:
+        """The event the instance's current ``wait_event`` stage waits for (``None`` if none).
+
+        :param instance_id: the instance.
+        """
+        return self.app.engine.waiting_event(instance_id)
+
+    def reset(self) -> None:
+        """Forget workflows, instances, bank state, recorded calls and faults."""
+        self.app.reset()
+
+    # -- responses plumbing --------------------------------------------------------------------------
+
+    def register(self, mock: responses.RequestsMock) -> None:
+        """Add the fake's route to a ``RequestsMock`` the test already uses.
+
+        :param mock: the test's mock (started or not).
+        """
+        mock.add(_FakeRoute(self.pattern, self._callback))
+
+    def fake_request(self, prepared: requests.PreparedRequest) -> FakeRequest:
+        """The :class:`FakeRequest` for a prepared ``requests`` request.
+
+        :param prepared: what ``requests`` is about to send.
+        """
+        url = urlsplit(str(prepared.url))
+        body = _body_bytes(prepared.body)
+        prepared.body = body  # a consumed generator would leave the recorded request empty
+        return FakeRequest(
+            method=str(prepared.method).upper(),
+            path=unquote(url.path) or "/",
+            query=url.query,
+            headers=dict(prepared.headers.lower_items()),
+            body=body,
+        )
+
+    def _callback(self, prepared: requests.PreparedRequest) -> _CallbackResult:
+        response = self.app.handle(self.fake_request(prepared))
+        if response.drop_connection:
+            return requests.ConnectionError(
+                "fakeserver: connection dropped without an answer (injected fault)", request=prepared
+            )
+        return response.status, dict(response.headers), response.body
+
+    def start(self) -> None:
+        """Start intercepting (what ``with`` does)."""
+        if self._mock is not None:
+            raise RuntimeError("this FakeOrchestration is already active")
+        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.register(mock)
+        mock.start()
+        self._mock = mock
+
+    def stop(self) -> None:
+        """Stop intercepting; the fake's state stays for inspection."""
+        mock, self._mock = self._mock, None
+        if mock is not None:
+            mock.stop(allow_assert=False)
+            mock.reset()
+
+    def __enter__(self) -> FakeOrchestration:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "active" if self._mock is not None else "inactive"
+        return f"<FakeOrchestration {self.url} {state}, {len(self.app.calls)} calls>"
