@@ -1,0 +1,84 @@
+"""The ``orchestration_server`` pytest fixture: the fake over real HTTP, one server per test session.
+
+Laid out like pytest-httpserver's plugin: small session-scoped fixtures a test suite may override
+(in its ``conftest.py``) feed a session-scoped :func:`make_orchestration_server`, and the
+function-scoped :func:`orchestration_server` resets the fake before each test and hands it over.
+
+The fixture yields the :class:`~fakeserver.server.FakeServer` itself: ``.url`` (base URL, no prefix;
+pass it to ``OrchestrationClient(url)``), ``.api_url``, ``.app``, ``.engine``, ``.clock``,
+``.bank``, ``.faults``, ``.calls``, ``.auth``, ``.advance(seconds)``, ``.reset()``.
+
+Decisions:
+
+* The engine runs on a :class:`~fakeserver._clock.ManualClock`: tests drive time
+  (``orchestration_server.advance(10)`` or ``POST /_fake/clock/advance``), and a ``wait=true`` run
+  skips over timers instead of sleeping. The clock is **not** rewound between tests (a manual clock
+  never goes backwards); tests should not depend on absolute times.
+* The engine keeps its default ``wait_timeout`` (5 real seconds): a ``wait=true`` run blocked on
+  something no other thread provides answers 504 instead of hanging the test session.
+* Auth is off. A suite that wants it overrides ``orchestration_server_app`` and returns
+  ``FakeApp(engine, auth=TokenAuthority(engine.clock, {...}))``.
+* The reset before each test forgets workflows, instances, bank state, injected activity failures,
+  recorded calls, armed faults and issued tokens (``FakeServer.reset``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from fakeserver._app import FakeApp
+from fakeserver._clock import ManualClock
+from fakeserver._engine import Engine
+from fakeserver.server import DEFAULT_HOST, FakeServer
+
+__all__ = [
+    "make_orchestration_server",
+    "orchestration_server",
+    "orchestration_server_app",
+    "orchestration_server_listen_address",
+]
+
+
+def _listen_address() -> tuple[str, int]:
+    host = os.environ.get("FAKESERVER_HOST") or DEFAULT_HOST
+    port = int(os.environ.get("FAKESERVER_PORT") or 0)
+    return host, port
+
+
+@pytest.fixture(scope="session")
+def orchestration_server_listen_address() -> tuple[str, int]:
+    """Where the session server listens: ``$FAKESERVER_HOST`` / ``$FAKESERVER_PORT`` or 127.0.0.1:0."""
+    return _listen_address()
+
+
+@pytest.fixture(scope="session")
+def orchestration_server_app() -> FakeApp:
+    """The app the session server serves: a fresh engine on a ManualClock, auth off (overridable)."""
+    return FakeApp(Engine(clock=ManualClock()))
+
+
+@pytest.fixture(scope="session")
+def make_orchestration_server(
+    orchestration_server_app: FakeApp,
+    orchestration_server_listen_address: tuple[str, int],
+) -> Iterator[FakeServer]:
+    """The session's server, started once and stopped at the end of the session."""
+    host, port = orchestration_server_listen_address
+    server = FakeServer(orchestration_server_app, host=host, port=port)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def orchestration_server(make_orchestration_server: FakeServer) -> Iterator[FakeServer]:
+    """The session's server with a fresh fake for this test (reset before it, and after it)."""
+    server = make_orchestration_server
+    server.reset()
+    yield server
+    server.reset()
