@@ -1,0 +1,95 @@
+"""Small objects shared by every area: server info, the error envelope and monetary values.
+
+Wire names: a model field is written on the wire under its camelCase name (``created_at`` ->
+``createdAt``), with a trailing ``_id`` written ``ID`` (``workflow_id`` -> ``workflowID``). A field
+whose wire name does not follow that rule declares it in its metadata under the key ``"wire"``.
+"""
+
+import reprlib
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any
+
+import attrs
+
+__all__ = ["Error", "Model", "Monetary", "ServerInfo"]
+
+# class -> function returning the tuple of its field values (built on first use)
+_VALUES: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _values_getter(cls: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    names = [field.name for field in attrs.fields(cls)]
+    if not names:
+        getter: Callable[[Any], tuple[Any, ...]] = lambda _: ()  # noqa: E731
+    elif len(names) == 1:
+        single = attrgetter(names[0])
+        getter = lambda obj: (single(obj),)  # noqa: E731
+    else:
+        getter = attrgetter(*names)
+    _VALUES[cls] = getter
+    return getter
+
+
+class Model:
+    """Base of every wire model: field-wise ``==``, ``hash`` and an attrs-style ``repr``.
+
+    The models are ``attrs.frozen(kw_only=True, repr=False, eq=False)`` classes: these three methods
+    are shared here instead of being generated per class (which would double the import time).
+    """
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        getter = _VALUES.get(self.__class__) or _values_getter(self.__class__)
+        return getter(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *self._values()))
+
+    @reprlib.recursive_repr()
+    def __repr__(self) -> str:
+        cls: Any = self.__class__
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in attrs.fields(cls))
+        return f"{self.__class__.__qualname__}({fields})"
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ServerInfo(Model):
+    """What ``GET /_info`` answers (no ``data`` wrapper).
+
+    :param version: the service's build version (``develop`` for untagged builds).
+    """
+
+    version: str
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Error(Model):
+    """The error envelope ``{"errorCode", "errorMessage"}``; the service omits a key when it is empty.
+
+    :param error_code: ``VALIDATION``, ``NOT_FOUND``, ``INTERNAL_ERROR``, ... (any string is kept).
+    :param error_message: the service's error text.
+    """
+
+    error_code: str = ""
+    error_message: str = ""
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Monetary(Model):
+    """An amount of an asset, e.g. ``Monetary(asset="USD/2", amount=100)``.
+
+    :param asset: the asset code with its precision, e.g. ``EUR/2``.
+    :param amount: a Python ``int`` of any size. JSON numbers and numeric strings decode to ``int``.
+        Inside a workflow stage it may also be a ``${variable}`` string, which the service resolves
+        when the workflow runs; such strings are kept as ``str``.
+    """
+
+    asset: str
+    amount: int | str

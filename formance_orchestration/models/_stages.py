@@ -1,0 +1,261 @@
+"""Typed workflow stages: ``send``, ``delay``, ``wait_event``, ``noop`` and :class:`RawStage`.
+
+A stage object holds the stage's parameters. In ``WorkflowConfig.stages`` each stage is written as
+a one-key object naming its type, e.g. ``{"delay": {"duration": "10s"}}``, and such an object read
+back from the service becomes the typed stage again. String fields may hold ``${variable}``
+placeholders; the service resolves them when the workflow runs.
+"""
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+from formance_orchestration.models._common import Model, Monetary
+
+__all__ = [
+    "HISTORY_STAGE_TYPES",
+    "STAGE_TYPES",
+    "RawStage",
+    "Stage",
+    "StageDelay",
+    "StageNoOp",
+    "StageSend",
+    "StageSendDestination",
+    "StageSendDestinationAccount",
+    "StageSendDestinationPayment",
+    "StageSendDestinationWallet",
+    "StageSendSource",
+    "StageSendSourceAccount",
+    "StageSendSourcePayment",
+    "StageSendSourceWallet",
+    "StageWaitEvent",
+]
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendSourceAccount(Model):
+    """A ledger account to send from.
+
+    :param id: the account address, e.g. ``users:001`` or ``world``.
+    :param ledger: the ledger name; the service uses ``default`` when unset.
+    """
+
+    id: str
+    ledger: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendDestinationAccount(Model):
+    """A ledger account to send to.
+
+    :param id: the account address.
+    :param ledger: the ledger name; the service uses ``default`` when unset.
+    """
+
+    id: str
+    ledger: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendSourceWallet(Model):
+    """A wallet to send from.
+
+    :param id: the wallet id.
+    :param balance: the wallet balance to debit; the service uses ``main`` when unset.
+    """
+
+    id: str
+    balance: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendDestinationWallet(Model):
+    """A wallet to send to.
+
+    :param id: the wallet id.
+    :param balance: the wallet balance to credit; the service uses ``main`` when unset.
+    """
+
+    id: str
+    balance: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendSourcePayment(Model):
+    """A payment (from the payments service) whose funds are sent.
+
+    :param id: the payment id.
+    """
+
+    id: str
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendDestinationPayment(Model):
+    """A payout through a payment provider.
+
+    :param psp: the provider; only ``stripe`` works at run time.
+    :param metadata: the account/wallet metadata key holding the connected account id; the service
+        uses ``stripeConnectID`` when unset.
+    """
+
+    psp: str
+    metadata: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendSource(Model):
+    """Where a send takes the money from: set exactly one of the three (checked at run time)."""
+
+    account: StageSendSourceAccount | None = None
+    wallet: StageSendSourceWallet | None = None
+    payment: StageSendSourcePayment | None = None
+
+    @classmethod
+    def of_account(cls, id: str, ledger: str | None = None) -> "StageSendSource":
+        """Build a source that is a ledger account.
+
+        :param id: the account address.
+        :param ledger: the ledger (service default ``default``).
+        """
+        return cls(account=StageSendSourceAccount(id=id, ledger=ledger))
+
+    @classmethod
+    def of_wallet(cls, id: str, balance: str | None = None) -> "StageSendSource":
+        """Build a source that is a wallet.
+
+        :param id: the wallet id.
+        :param balance: the balance (service default ``main``).
+        """
+        return cls(wallet=StageSendSourceWallet(id=id, balance=balance))
+
+    @classmethod
+    def of_payment(cls, id: str) -> "StageSendSource":
+        """Build a source that is a payment.
+
+        :param id: the payment id.
+        """
+        return cls(payment=StageSendSourcePayment(id=id))
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSendDestination(Model):
+    """Where a send puts the money: set exactly one of the three (checked at run time)."""
+
+    account: StageSendDestinationAccount | None = None
+    wallet: StageSendDestinationWallet | None = None
+    payment: StageSendDestinationPayment | None = None
+
+    @classmethod
+    def of_account(cls, id: str, ledger: str | None = None) -> "StageSendDestination":
+        """Build a destination that is a ledger account.
+
+        :param id: the account address.
+        :param ledger: the ledger (service default ``default``).
+        """
+        return cls(account=StageSendDestinationAccount(id=id, ledger=ledger))
+
+    @classmethod
+    def of_wallet(cls, id: str, balance: str | None = None) -> "StageSendDestination":
+        """Build a destination that is a wallet.
+
+        :param id: the wallet id.
+        :param balance: the balance (service default ``main``).
+        """
+        return cls(wallet=StageSendDestinationWallet(id=id, balance=balance))
+
+    @classmethod
+    def of_payment(cls, psp: str = "stripe", metadata: str | None = None) -> "StageSendDestination":
+        """Build a destination that is a payout.
+
+        :param psp: the provider (only ``stripe`` works).
+        :param metadata: the metadata key holding the connected account id (service default
+            ``stripeConnectID``).
+        """
+        return cls(payment=StageSendDestinationPayment(psp=psp, metadata=metadata))
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageSend(Model):
+    """The ``send`` stage: moves an amount from a source to a destination.
+
+    :param source: where the money comes from.
+    :param destination: where it goes.
+    :param amount: what is moved; may be left unset for a payment source (the payment's amount).
+    """
+
+    TYPE: ClassVar[str] = "send"
+
+    source: StageSendSource | None = None
+    destination: StageSendDestination | None = None
+    amount: Monetary | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageDelay(Model):
+    """The ``delay`` stage: waits for a Go duration (``"10s"``, ``"1m30s"``) or until a time.
+
+    :param duration: a Go duration string (may be a ``${variable}``).
+    :param until: an aware datetime, written as RFC 3339.
+    """
+
+    TYPE: ClassVar[str] = "delay"
+
+    duration: str | None = None
+    until: datetime | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageWaitEvent(Model):
+    """The ``wait_event`` stage: waits until an event of that name is sent to the instance.
+
+    :param event: the event name (required at run time).
+    """
+
+    TYPE: ClassVar[str] = "wait_event"
+
+    event: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageNoOp(Model):
+    """The ``noop`` stage: does nothing and succeeds (``{"noop": {}}``)."""
+
+    TYPE: ClassVar[str] = "noop"
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RawStage(Model):
+    """A stage kept as raw JSON: a type the client does not know, or one whose values do not fit
+    the typed stage (e.g. ``null`` where an object is expected).
+
+    In ``WorkflowConfig.stages`` it is written ``{type: params}``. In an instance history item
+    ``type`` is the child workflow name (e.g. ``RunFoo``) and ``params`` the raw input.
+
+    :param type: the stage type, e.g. ``"send"``.
+    :param params: the stage's parameters exactly as on the wire.
+    """
+
+    type: str
+    params: dict[str, Any] = attrs.field(factory=dict)
+
+
+Stage = StageSend | StageDelay | StageWaitEvent | StageNoOp | RawStage
+"""Any workflow stage."""
+
+STAGE_TYPES: dict[str, type[StageSend | StageDelay | StageWaitEvent | StageNoOp]] = {
+    "send": StageSend,
+    "delay": StageDelay,
+    "wait_event": StageWaitEvent,
+    "noop": StageNoOp,
+}
+"""Stage type name (the key in ``WorkflowConfig.stages`` items) -> typed stage class."""
+
+HISTORY_STAGE_TYPES: dict[str, type[StageSend | StageDelay | StageWaitEvent | StageNoOp]] = {
+    "RunSend": StageSend,
+    "RunDelay": StageDelay,
+    "RunWaitEvent": StageWaitEvent,
+    "RunNoOp": StageNoOp,
+}
+"""Child workflow name (``WorkflowInstanceHistory.name``) -> typed stage class of its input."""
