@@ -1,0 +1,285 @@
+"""Client configuration as frozen value objects: `Timeout` and `RetryPolicy`.
+
+Both are plain values: compare them, hash them, put them in module constants and pass them to
+`OrchestrationClient(timeout=..., retry=...)`. Per-call overrides (`timeout=` on every method) are
+merged over the client's defaults in one place, `resolve_timeout`.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Iterable
+from importlib import metadata
+from typing import Final, TypeAlias
+
+import attrs
+import requests
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_PREFIX",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_RETRY",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_USER_AGENT",
+    "DEFAULT_WAIT_READ_TIMEOUT",
+    "UNSET",
+    "RetryPolicy",
+    "Timeout",
+    "TimeoutTypes",
+    "UnsetType",
+    "resolve_timeout",
+]
+
+
+class UnsetType(enum.Enum):
+    """Type of `UNSET`: tells "not given" apart from `None` (which means "no limit")."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = UnsetType.UNSET
+
+#: Seconds allowed to open the TCP (and TLS) connection.
+DEFAULT_CONNECT_TIMEOUT: Final[float] = 5.0
+#: Seconds allowed between two bytes of the answer (requests' read timeout).
+DEFAULT_READ_TIMEOUT: Final[float] = 30.0
+#: Read timeout of `run_workflow(..., wait=True)`, which blocks while the workflow runs.
+DEFAULT_WAIT_READ_TIMEOUT: Final[float] = 300.0
+#: Path prefix of the service behind the stack's gateway.
+DEFAULT_PREFIX: Final[str] = "/api/orchestration"
+
+
+def _package_version() -> str:
+    try:
+        return metadata.version("formance-orchestration")
+    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
+        return "0.1.0"
+
+
+#: User-Agent sent with every request unless the client is given another one.
+DEFAULT_USER_AGENT: Final[str] = (
+    f"formance-orchestration-python/{_package_version()} python-requests/{requests.__version__}"
+)
+
+_Seconds: TypeAlias = float | None
+_RequestsTimeout: TypeAlias = tuple[_Seconds, _Seconds] | None
+
+
+def _check_seconds(name: str, value: object) -> _Seconds:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"Timeout {name} must be a number of seconds or None, not {type(value).__name__}")
+    seconds = float(value)
+    if math.isnan(seconds) or seconds <= 0:
+        raise ValueError(f"Timeout {name} must be positive, got {value!r}")
+    return seconds
+
+
+class Timeout:
+    """Timeouts in seconds (None = no limit): one default plus per-phase overrides.
+
+    Phases: ``connect`` (opening the connection), ``read`` (waiting for each part of an answer) and
+    ``wait_read`` (the read timeout of ``run_workflow(..., wait=True)``, which answers only once the
+    workflow has ended).
+
+    ``Timeout()`` uses the named defaults (5 s connect, 30 s read, 300 s wait_read).
+    ``Timeout(10)`` sets every phase to 10 s, ``Timeout(10, wait_read=600)`` every phase but one,
+    ``Timeout(None)`` disables all limits, ``Timeout(connect=2)`` changes one phase and keeps the
+    named defaults for the others. ``Timeout(other_timeout)`` copies.
+
+    :param timeout: default for every phase not given; omitted = the named per-phase defaults.
+    :param connect: connect timeout.
+    :param read: read timeout of every request but a waiting run.
+    :param wait_read: read timeout of a waiting run.
+    """
+
+    __slots__ = ("_connect", "_read", "_wait_read")
+
+    _connect: _Seconds
+    _read: _Seconds
+    _wait_read: _Seconds
+
+    def __init__(
+        self,
+        timeout: Timeout | float | UnsetType | None = UNSET,
+        *,
+        connect: float | UnsetType | None = UNSET,
+        read: float | UnsetType | None = UNSET,
+        wait_read: float | UnsetType | None = UNSET,
+    ) -> None:
+        if isinstance(timeout, Timeout):
+            if connect is not UNSET or read is not UNSET or wait_read is not UNSET:
+                raise TypeError("Timeout(timeout: Timeout) takes no per-phase overrides; use .replace()")
+            values = (timeout.connect, timeout.read, timeout.wait_read)
+        elif timeout is UNSET:
+            values = (
+                _check_seconds("connect", DEFAULT_CONNECT_TIMEOUT if connect is UNSET else connect),
+                _check_seconds("read", DEFAULT_READ_TIMEOUT if read is UNSET else read),
+                _check_seconds("wait_read", DEFAULT_WAIT_READ_TIMEOUT if wait_read is UNSET else wait_read),
+            )
+        else:
+            default = _check_seconds("timeout", timeout)
+            values = (
+                default if connect is UNSET else _check_seconds("connect", connect),
+                default if read is UNSET else _check_seconds("read", read),
+                default if wait_read is UNSET else _check_seconds("wait_read", wait_read),
+            )
+        object.__setattr__(self, "_connect", values[0])
+        object.__setattr__(self, "_read", values[1])
+        object.__setattr__(self, "_wait_read", values[2])
+
+    @property
+    def connect(self) -> float | None:
+        """Seconds allowed to connect (None = no limit)."""
+        return self._connect
+
+    @property
+    def read(self) -> float | None:
+        """Read timeout in seconds of every request but a waiting run (None = no limit)."""
+        return self._read
+
+    @property
+    def wait_read(self) -> float | None:
+        """Read timeout in seconds of ``run_workflow(..., wait=True)`` (None = no limit)."""
+        return self._wait_read
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def replace(
+        self,
+        *,
+        connect: float | UnsetType | None = UNSET,
+        read: float | UnsetType | None = UNSET,
+        wait_read: float | UnsetType | None = UNSET,
+    ) -> Timeout:
+        """Return a copy with the given phases changed."""
+        return Timeout(
+            connect=self.connect if connect is UNSET else connect,
+            read=self.read if read is UNSET else read,
+            wait_read=self.wait_read if wait_read is UNSET else wait_read,
+        )
+
+    def as_requests(self, *, wait: bool = False) -> tuple[_Seconds, _Seconds] | None:
+        """Return the ``timeout=`` value for requests: ``(connect, read)``, or None for no limit."""
+        read = self.wait_read if wait else self.read
+        if self.connect is None and read is None:
+            return None
+        return (self.connect, read)
+
+    def _key(self) -> tuple[_Seconds, _Seconds, _Seconds]:
+        return (self.connect, self.read, self.wait_read)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timeout):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        connect, read, wait_read = self._key()
+        if connect == read == wait_read:
+            return f"Timeout(timeout={connect})"
+        return f"Timeout(connect={connect}, read={read}, wait_read={wait_read})"
+
+
+#: `Timeout()`: 5 s connect, 30 s read, 300 s for a waiting run.
+DEFAULT_TIMEOUT: Final[Timeout] = Timeout()
+
+#: What a `timeout=` argument accepts: a `Timeout`, seconds for every phase, or None for no limit.
+TimeoutTypes: TypeAlias = Timeout | float | None
+
+
+def resolve_timeout(timeout: TimeoutTypes | UnsetType, default: Timeout, *, wait: bool) -> _RequestsTimeout:
+    """Merge a per-call ``timeout=`` over the client default and return requests' ``timeout=``."""
+    if timeout is UNSET:
+        return default.as_requests(wait=wait)
+    if isinstance(timeout, Timeout):
+        return timeout.as_requests(wait=wait)
+    seconds = _check_seconds("timeout", timeout)
+    return None if seconds is None else (seconds, seconds)
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be an int >= 1, got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be a number >= 0, got {value!r}")
+
+
+def _fraction(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+def _statuses(value: Iterable[int]) -> frozenset[int]:
+    statuses = frozenset(value)
+    if not all(isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses):
+        raise ValueError(f"RetryPolicy.retry_statuses must be HTTP statuses, got {sorted(statuses)!r}")
+    return statuses
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When and how long to wait before sending a request again.
+
+    Retried: idempotent operations (every GET and the abort PUT, plus the token request) on
+    connection errors, timeouts and the statuses in ``retry_statuses``. Creating a workflow, running
+    one and sending an event are retried only when the request provably never left the client
+    (connect timeout or refused connection, i.e. no TCP connection was made); never on a status or
+    after a read error, because the server may already have acted.
+
+    The n-th retry waits ``min(max_backoff, backoff_factor * 2 ** (n - 1))`` seconds, shortened by
+    a random part of up to ``jitter`` of it (``jitter=0`` makes the wait exact). A ``Retry-After``
+    header (seconds or HTTP date) on a retryable status is honoured instead; if it asks for more
+    than ``max_retry_after`` seconds the error is raised at once rather than sleeping that long.
+
+    :param max_attempts: attempts in total, the first one included (1 = never retry).
+    :param backoff_factor: seconds before the first retry.
+    :param max_backoff: upper bound of a computed wait.
+    :param jitter: fraction (0..1) of each computed wait that is randomised away.
+    :param retry_statuses: statuses retried on idempotent operations.
+    :param max_retry_after: longest ``Retry-After`` honoured, in seconds.
+    """
+
+    max_attempts: int = attrs.field(default=3, validator=_positive_int)
+    backoff_factor: float = attrs.field(default=0.5, validator=_non_negative)
+    max_backoff: float = attrs.field(default=8.0, validator=_non_negative)
+    jitter: float = attrs.field(default=0.5, validator=_fraction)
+    retry_statuses: frozenset[int] = attrs.field(default=frozenset({429, 502, 503, 504}), converter=_statuses)
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """Return a policy that never retries (same as ``retry=None``)."""
+        return cls(max_attempts=1)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any retry can happen."""
+        return self.max_attempts > 1
+
+    def backoff(self, retry_number: int, random: Callable[[], float]) -> float:
+        """Return the seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
+        delay = min(self.max_backoff, self.backoff_factor * (2.0 ** (retry_number - 1)))
+        if self.jitter:
+            delay *= 1.0 - self.jitter * random()
+        return delay
+
+
+#: `RetryPolicy()`: 3 attempts, 0.5 s then 1 s (jittered), Retry-After up to 60 s honoured.
+DEFAULT_RETRY: Final[RetryPolicy] = RetryPolicy()
