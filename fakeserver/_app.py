@@ -20,18 +20,21 @@ import json
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
 from fakeserver._auth import TOKEN_PATH, TokenAuthority
+from fakeserver._clock import Clock
 from fakeserver._control import CONTROL_PREFIX, handle_control
 from fakeserver._engine import Engine
 from fakeserver._faults import Fault, FaultPlan
+from fakeserver._ledger import Bank
 from fakeserver._routes import dispatch, not_found_page, operation_for
 from fakeserver._types import FakeRequest, FakeResponse
 
-__all__ = ["DEFAULT_PREFIX", "FakeApp", "RecordedCall"]
+__all__ = ["DEFAULT_PREFIX", "AppHandles", "FakeApp", "RecordedCall"]
 
 #: Where the stack's gateway serves the Orchestration API.
 DEFAULT_PREFIX = "/api/orchestration"
@@ -157,8 +160,53 @@ class FakeApp:
             self.calls.append(call)
 
     def reset(self) -> None:
-        """Forget everything: the engine's state (``Engine.reset``), the recorded calls, the faults."""
+        """Forget everything: the engine's state (``Engine.reset``), recorded calls, faults, tokens."""
         self.engine.reset()
         self.faults.clear()
+        if self.auth is not None:
+            self.auth.reset()
         with self._lock:
             self.calls.clear()
+
+
+class AppHandles:
+    """What every transport (``FakeOrchestration``, ``FakeServer``) exposes of the ``FakeApp`` behind it."""
+
+    app: FakeApp
+
+    @property
+    def engine(self) -> Engine:
+        """The engine behind the fake."""
+        return self.app.engine
+
+    @property
+    def clock(self) -> Clock:
+        """The engine's clock."""
+        return self.app.engine.clock
+
+    @property
+    def bank(self) -> Bank:
+        """The simulated ledger, wallets and payments (seed it before running send stages)."""
+        return self.app.engine.bank
+
+    @property
+    def faults(self) -> FaultPlan:
+        """The fault plan: ``fake.faults.add("getInstance", status=503)``."""
+        return self.app.faults
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """The API calls answered so far, oldest first."""
+        return self.app.calls
+
+    def advance(self, delta: float | timedelta) -> datetime:
+        """Move the virtual clock forward by ``delta`` (seconds or timedelta) and run what fell due."""
+        return self.app.engine.advance(delta)
+
+    def waiting_event(self, instance_id: str) -> str | None:
+        """The event the instance's current ``wait_event`` stage waits for (``None`` if none)."""
+        return self.app.engine.waiting_event(instance_id)
+
+    def reset(self) -> None:
+        """Forget workflows, instances, bank state, recorded calls, faults and issued tokens."""
+        self.app.reset()

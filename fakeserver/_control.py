@@ -291,8 +291,6 @@ def _index(call: _Call) -> tuple[int, Any]:
 def _reset(call: _Call) -> tuple[int, Any]:
     _only(call.body)
     call.app.reset()
-    if call.app.auth is not None:
-        call.app.auth.reset()
     return 200, {"reset": True}
 
 

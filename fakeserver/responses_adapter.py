@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from contextlib import ContextDecorator
-from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -38,12 +37,10 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 
-from fakeserver._app import DEFAULT_PREFIX, FakeApp, RecordedCall
+from fakeserver._app import DEFAULT_PREFIX, AppHandles, FakeApp
 from fakeserver._auth import TOKEN_PATH
 from fakeserver._clock import Clock, ManualClock
 from fakeserver._engine import Engine
-from fakeserver._faults import FaultPlan
-from fakeserver._ledger import Bank
 from fakeserver._types import FakeRequest
 
 __all__ = ["DEFAULT_BASE_URL", "FakeOrchestration"]
@@ -98,7 +95,7 @@ class _FakeRoute(responses.CallbackResponse):
         return max(1, len(self.calls))
 
 
-class FakeOrchestration(ContextDecorator):
+class FakeOrchestration(AppHandles, ContextDecorator):
     """The Orchestration fake intercepting ``requests`` (context manager and decorator).
 
     :param app: the fake to answer with (default: a fresh ``FakeApp`` on an ``Engine`` on ``clock``).
@@ -138,52 +135,9 @@ class FakeOrchestration(ContextDecorator):
     # -- what tests use ------------------------------------------------------------------------------
 
     @property
-    def engine(self) -> Engine:
-        """The engine behind the fake."""
-        return self.app.engine
-
-    @property
-    def clock(self) -> Clock:
-        """The engine's clock."""
-        return self.app.engine.clock
-
-    @property
-    def bank(self) -> Bank:
-        """The simulated ledger, wallets and payments (seed it before running send stages)."""
-        return self.app.engine.bank
-
-    @property
-    def calls(self) -> list[RecordedCall]:
-        """The calls answered so far, oldest first."""
-        return self.app.calls
-
-    @property
-    def faults(self) -> FaultPlan:
-        """The fault plan: ``fake.faults.add("getInstance", status=503)``."""
-        return self.app.faults
-
-    @property
     def mock(self) -> responses.RequestsMock | None:
         """The ``RequestsMock`` this fake started (``None`` outside ``with``), to add other routes to."""
         return self._mock
-
-    def advance(self, delta: float | timedelta) -> datetime:
-        """Move the virtual clock forward by ``delta`` (seconds or timedelta) and run what fell due.
-
-        :param delta: how far to move.
-        """
-        return self.app.engine.advance(delta)
-
-    def waiting_event(self, instance_id: str) -> str | None:
-        """The event the instance's current ``wait_event`` stage waits for (``None`` if none).
-
-        :param instance_id: the instance.
-        """
-        return self.app.engine.waiting_event(instance_id)
-
-    def reset(self) -> None:
-        """Forget workflows, instances, bank state, recorded calls and faults."""
-        self.app.reset()
 
     # -- responses plumbing --------------------------------------------------------------------------
 

@@ -33,21 +33,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from fakeserver._app import FakeApp, RecordedCall
+from fakeserver._app import AppHandles, FakeApp
 from fakeserver._types import FakeRequest, FakeResponse
 
 if TYPE_CHECKING:
     from fakeserver._auth import TokenAuthority
-    from fakeserver._clock import Clock
-    from fakeserver._engine import Engine
-    from fakeserver._faults import FaultPlan
-    from fakeserver._ledger import Bank
 
 __all__ = ["DEFAULT_HOST", "FakeServer", "serve"]
 
@@ -292,7 +287,7 @@ class _HTTPServer6(_HTTPServer):
     address_family = socket.AF_INET6
 
 
-class FakeServer:
+class FakeServer(AppHandles):
     """The fake behind a real HTTP server (threaded, HTTP/1.1 keep-alive).
 
     :param app: the app to serve (default: a new ``FakeApp()`` on a fresh engine with a ManualClock).
@@ -329,31 +324,6 @@ class FakeServer:
     # -- the fake behind it ---------------------------------------------------------------------
 
     @property
-    def engine(self) -> Engine:
-        """The engine the app dispatches to."""
-        return self.app.engine
-
-    @property
-    def clock(self) -> Clock:
-        """The engine's clock."""
-        return self.app.engine.clock
-
-    @property
-    def bank(self) -> Bank:
-        """The engine's simulated ledger, wallets and payments."""
-        return self.app.engine.bank
-
-    @property
-    def faults(self) -> FaultPlan:
-        """The app's fault plan."""
-        return self.app.faults
-
-    @property
-    def calls(self) -> list[RecordedCall]:
-        """The API calls the app recorded, oldest first."""
-        return self.app.calls
-
-    @property
     def auth(self) -> TokenAuthority | None:
         """The app's token authority (``None`` when auth is off)."""
         return self.app.auth
@@ -362,16 +332,6 @@ class FakeServer:
     def connections_accepted(self) -> int:
         """How many TCP connections the server accepted since it started."""
         return self._bound().connections_accepted
-
-    def advance(self, delta: float | timedelta) -> datetime:
-        """Move the engine's (manual) clock forward and run what fell due; return the new time."""
-        return self.app.engine.advance(delta)
-
-    def reset(self) -> None:
-        """Forget all state: the app's (engine, calls, faults) and the tokens issued."""
-        self.app.reset()
-        if self.app.auth is not None:
-            self.app.auth.reset()
 
     # -- life cycle -----------------------------------------------------------------------------
 
