@@ -5,7 +5,9 @@
 * A ``python`` block after ``<!-- readme-test: pytest -->`` is a test module: it runs under pytest.
 * An ``sh`` block after ``<!-- readme-test: cli -->`` holds ``formance-orchestration`` commands, run
   through the CLI's entry point; after ``<!-- readme-test: http -->`` it holds ``curl`` commands, run
-  against a real fake server.
+  against a real fake server; after ``<!-- readme-test: serve -->``, ``python -m fakeserver`` command
+  lines, each started on a free port and queried; after ``<!-- readme-test: setup -->``, the set-up
+  and check commands, which must be the ones ``.ci/run`` runs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from fakeserver import FakeOrchestration, serve
 from formance_orchestration.cli import main
@@ -30,22 +33,26 @@ _BLOCK = re.compile(r"(?:<!-- readme-test: (?P<mark>\w+) -->\n)?```(?P<lang>\w*)
 def _blocks(lang: str, mark: str | None) -> list[str]:
     text = README.read_text(encoding="utf-8")
     return [
-        m.group("code")
-        for m in _BLOCK.finditer(text)
-        if m.group("lang") == lang and m.group("mark") == mark
+        m.group("code") for m in _BLOCK.finditer(text) if m.group("lang") == lang and m.group("mark") == mark
     ]
 
 
 def test_the_readme_has_samples_of_every_kind() -> None:
     assert len(_blocks("python", None)) >= 5
     assert len(_blocks("python", "pytest")) == 1
-    assert _blocks("sh", "cli") and _blocks("sh", "http")
-    assert "pip install -e \".[test]\" && pytest" in README.read_text(encoding="utf-8")
+    assert _blocks("sh", "cli") and _blocks("sh", "http") and _blocks("sh", "serve")
+    assert len(_blocks("sh", "setup")) == 2
+    tested = {("python", None), ("python", "pytest")} | {("sh", m) for m in ("cli", "http", "serve", "setup")}
+    for block in _BLOCK.finditer(README.read_text(encoding="utf-8")):
+        if block.group("lang"):  # a block without a language is a diagram, not code
+            assert (block.group("lang"), block.group("mark")) in tested, f"untested sample:\n{block.group(0)}"
+    assert 'pip install -e ".[test]" && pytest' in README.read_text(encoding="utf-8")
 
 
 def test_python_samples_run_in_order(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, Any] = {"__name__": "readme"}
     with FakeOrchestration() as fake:
+        assert fake.mock is not None
         fake.mock.add_passthru("http://127.0.0.1")  # the serve() sample talks to a real socket
         namespace["fake"] = fake
         for number, code in enumerate(_blocks("python", None), start=1):
@@ -98,3 +105,55 @@ def test_curl_samples_against_a_real_server() -> None:
             )
             assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
         assert server.engine.stats()["workflows"] == 0  # the last sample reset the fake
+
+
+def _commands(mark: str) -> list[str]:
+    """The commands of the ``sh`` blocks marked ``mark``: ``&&`` chains split, comments dropped."""
+    commands = []
+    for block in _blocks("sh", mark):
+        for line in block.splitlines():
+            words = " ".join(shlex.split(line, comments=True))
+            commands += [part.strip() for part in words.split("&&") if part.strip()]
+    return commands
+
+
+def test_setup_commands_are_what_ci_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    ci_commands = {" ".join(shlex.split(line, comments=True)) for line in ci.splitlines()}
+    for command in _commands("setup"):
+        if command == "pip install .":
+            assert "pip install -e .[test]" in ci_commands  # CI installs the same project, editable
+        elif command == "formance-orchestration demo":
+            assert main(["demo"]) == 0
+        elif command.startswith("python -m benchmarks"):
+            from benchmarks.__main__ import _parser
+
+            _parser().parse_args(shlex.split(command)[3:])  # the options exist
+        else:
+            assert command in ci_commands, f"README says {command!r} but .ci/run does not run it"
+    assert "balances" in capsys.readouterr().out.lower()
+
+
+def test_serve_samples_start_a_server() -> None:
+    commands = _commands("serve")
+    assert commands
+    for command in commands:
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "fakeserver"]
+        process = subprocess.Popen(
+            [sys.executable, *words[1:], "--port", "0", "--quiet"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            first = process.stdout.readline()
+            url = first.rsplit(" ", 1)[-1].strip()
+            assert url.startswith("http://127.0.0.1:"), first
+            answer = requests.get(url + "/api/orchestration/_info", timeout=10)
+            expected = 401 if "--client" in words else 200
+            assert answer.status_code == expected, command
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
