@@ -1,7 +1,9 @@
-"""The one cattrs converter of the client, configured once at import.
+"""The one cattrs converter of the client, built and configured once, on first use.
 
 ``structure(data, cls)`` turns decoded JSON into models, ``unstructure(obj)`` turns models into
-JSON-ready values with the API's wire names. The hooks are registered once, at import; the function
+JSON-ready values with the API's wire names. Importing this module does not import ``cattrs``: the
+converter is built, and its hooks registered, by the first call that needs it (``structure``,
+``unstructure``, ``warm_up`` or reading :data:`converter`), under a lock, exactly once. The function
 of each model is generated the first time the model is used, then cached by the converter (call
 :func:`warm_up` to generate them all at once). Structuring functions come from
 :func:`make_structure_fn` (the equivalent of ``cattrs.gen.make_dict_structure_fn`` without detailed
@@ -14,6 +16,10 @@ Hooks registered by :func:`configure_converter`:
   name with a trailing ``_id`` written ``ID`` (``workflow_id`` -> ``workflowID``), unless its
   metadata names it under ``"wire"``. Unknown keys are ignored. Unstructuring omits a field
   whose default is ``None`` when it is ``None``.
+* ``list[Model]`` (and ``list[Model] | None``): generated functions; ``null`` gives ``[]`` (``None``
+  for the optional form), anything but an array is refused.
+* ``dict[str, X]`` for other ``X`` than ``Any``/``str`` (balances, volumes): generated functions;
+  keys must be strings, values follow the hook of ``X``.
 * ``str``, ``bool``: the value must already have that type (no coercion, so ``null`` is refused).
 * ``int``: JSON integers of any size; numeric strings and integral floats are accepted too.
 * ``int | str`` (``Monetary.amount``): as ``int``, but a non-numeric string (``${amount}``) is kept.
@@ -26,18 +32,22 @@ Hooks registered by :func:`configure_converter`:
 * ``Subject``: discriminated by ``type`` (``ACCOUNT`` / ``WALLET``).
 * ``WorkflowInstanceHistory.input``: typed from the item's ``name``; bare parameters on the wire.
 * ``WorkflowInstanceHistoryStage.input`` / ``.output``: typed from the one-key wrapper.
+
+Generated functions inline the code of the types they contain (nested models, their lists and
+mappings, stage lists, activity wrappers) when the converter's hook for that type is itself one of
+these generated functions (a marker on the function says which type its code decodes).
 """
 
+from __future__ import annotations
+
 import linecache
-import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import MemberDescriptorType, NoneType, UnionType
-from typing import Any, NoReturn, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, Union, get_args, get_origin
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_unstructure_fn, override
 
 from formance_orchestration import models
 from formance_orchestration._datetime import format_datetime, parse_datetime
@@ -57,6 +67,12 @@ from formance_orchestration.models import (
 )
 from formance_orchestration.models import __all__ as _model_names
 
+if TYPE_CHECKING:
+    import cattrs
+
+    converter: cattrs.Converter
+    """The client's converter (built on first use); do not register more hooks on it at run time."""
+
 __all__ = [
     "configure_converter",
     "converter",
@@ -70,14 +86,19 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+StructureHook = Callable[[Any, Any], Any]
 
 _fromisoformat = datetime.fromisoformat
-_INTEGER = re.compile(r"[+-]?[0-9]+")
-# what a typed decode of a stage or an activity may raise before falling back to the raw form
-_FALLBACK = (KeyError, TypeError, ValueError, AttributeError, cattrs.BaseValidationError)
+_new = object.__new__
+
+# Marker on a generated function: the type whose code it runs (other functions may inline it).
+_INLINE_TYPE = "_formance_inline_type"
+# Marker on the stage list hook and the activity wrapper hooks: what inlining them needs.
+_INLINE_STAGES = "_formance_inline_stages"
+_INLINE_WRAPPED = "_formance_inline_wrapped"
 
 
-def wire_name(field: "attrs.Attribute[Any]") -> str:
+def wire_name(field: attrs.Attribute[Any]) -> str:
     """The JSON key of a model field: ``metadata["wire"]``, else camelCase with ``_id`` -> ``ID``.
 
     :param field: an attrs field of a model.
@@ -93,6 +114,12 @@ def wire_name(field: "attrs.Attribute[Any]") -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Scalar hooks. They are called with (value, type); generated functions inline the calls.
+
+
+def _is_integer_text(text: str) -> bool:
+    """Whether ``text`` is an optional sign then ASCII digits (what ``int()`` should be given)."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.isdigit()
 
 
 def _structure_str(value: Any, _: Any) -> str:
@@ -120,7 +147,7 @@ def _structure_int(value: Any, _: Any) -> int:
 
 
 def _coerce_int(value: Any) -> int:
-    if isinstance(value, str) and _INTEGER.fullmatch(value):
+    if isinstance(value, str) and _is_integer_text(value):
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -130,7 +157,7 @@ def _coerce_int(value: Any) -> int:
 def _structure_amount(value: Any, _: Any) -> int | str:
     if value.__class__ is int:
         return value
-    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+    if isinstance(value, str) and not _is_integer_text(value):
         return value  # a ${variable}, resolved by the service at run time
     return _coerce_int(value)
 
@@ -200,8 +227,28 @@ def _is_model_list(t: Any) -> bool:
     return item is not None and (_is_model(item) or item == Subject)
 
 
+def _is_str_mapping(t: Any) -> bool:
+    """``dict[str, X]`` whose values need work (metadata, ``dict[str, Any | str]``, is kept as is)."""
+    if get_origin(t) is not dict:
+        return False
+    args = get_args(t)
+    return len(args) == 2 and args[0] is str and args[1] is not Any and args[1] is not str
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers the generated code calls on its slow paths (errors, non-dict mappings).
+
+
 def _bad(value: Any, where: str, expected: str) -> NoReturn:
     raise TypeError(f"{where}: expected {expected}, got {type(value).__name__}")
+
+
+def _not_array(value: Any, what: str) -> NoReturn:
+    raise TypeError(f"expected an array{what}, got {type(value).__name__}")
+
+
+def _not_object(value: Any) -> NoReturn:
+    raise TypeError(f"expected an object, got {type(value).__name__}")
 
 
 def _as_dict(value: Any, cls: type[Any]) -> dict[str, Any]:
@@ -216,27 +263,70 @@ _INLINE_CHECKS = {
     dict[str, Any]: "an object",
     dict[str, str]: "an object",
 }
-_INLINE_MODEL = "_formance_inline_model"
+
+
+class _StageCodec:
+    """What generated code needs to decode a ``list[Stage]`` inline (see ``configure_converter``)."""
+
+    __slots__ = ("fallback", "item", "raw", "typed", "types")
+
+    def __init__(
+        self,
+        types: Mapping[str, type[Any]],
+        raw: Callable[[str, Any], RawStage],
+        typed: Callable[[str, Any], Stage],
+        item: StructureHook,
+        fallback: tuple[type[BaseException], ...],
+    ) -> None:
+        self.types = types  # kind -> typed stage class
+        self.raw = raw  # (kind, params) -> RawStage; refuses non-dict params
+        self.typed = typed  # (kind, params) -> typed stage, else RawStage (null params -> {})
+        self.item = item  # the hook of one stage item (refuses what is not a one-key object)
+        self.fallback = fallback  # what a typed decode may raise before the raw form is kept
+
+
+class _WrappedCodec:
+    """What generated code needs to decode a one-key activity wrapper inline."""
+
+    __slots__ = ("fallback", "hooks", "nullable")
+
+    def __init__(
+        self,
+        hooks: Mapping[str, StructureHook | None],
+        fallback: tuple[type[BaseException], ...],
+        nullable: bool,
+    ) -> None:
+        self.hooks = hooks  # name -> the generated function of its class, None when unknown
+        self.fallback = fallback
+        self.nullable = nullable  # whether null is kept (output) rather than refused (input)
 
 
 class _StructureEmitter:
-    """Writes the source of one structuring function; nested models are written inline."""
+    """Writes the source of one structuring function; the code of nested types is written inline.
 
-    def __init__(self, c: cattrs.Converter, field_hooks: Mapping[str, Callable[[Any, Any], Any]]) -> None:
+    Variables by depth ``d``: ``o{d}`` the dict of the model built at ``d``, ``x{d}`` that model,
+    ``v{d}`` the value being converted; ``r{d}``/``d{d}`` the last timestamp text of the model and
+    its parsed value; ``l{d}``/``m{d}`` a list/dict being filled, ``e{d}``/``k{d}``/... loop items.
+    """
+
+    def __init__(self, c: cattrs.Converter, field_hooks: Mapping[str, StructureHook]) -> None:
         self.c = c
         self.field_hooks = field_hooks
         self.lines: list[str] = []
         self.globs: dict[str, Any] = {
-            "__new": object.__new__,
+            "__new": _new,
             "__as_dict": _as_dict,
             "__bad": _bad,
+            "__not_array": _not_array,
+            "__not_object": _not_object,
             "__coerce_int": _coerce_int,
+            "__amount": _structure_amount,
+            "__str": _structure_str,
             "__fromiso": _fromisoformat,
             "__parse_dt": parse_datetime,
             "__utc": UTC,
         }
         self.count = 0
-        self.reuse_timestamps: dict[int, bool] = {}
 
     def name(self, prefix: str, value: Any) -> str:
         self.count += 1
@@ -244,8 +334,13 @@ class _StructureEmitter:
         self.globs[name] = value
         return name
 
+    def marker(self, t: Any, marker: str) -> Any:
+        """The ``marker`` attribute of the converter's hook for ``t`` (``None`` when it has none)."""
+        return getattr(self.c.get_structure_hook(t), marker, None)
+
     def inlinable(self, t: Any) -> bool:
-        return _is_model(t) and getattr(self.c.get_structure_hook(t), _INLINE_MODEL, None) is t
+        """Whether the converter's hook for ``t`` runs the code this emitter writes for ``t``."""
+        return bool(self.marker(t, _INLINE_TYPE) == t)
 
     def model(self, cls: Any, depth: int, indent: str, top: bool) -> None:
         """Build ``x{depth}`` of ``cls`` from the dict ``o{depth}``."""
@@ -253,14 +348,17 @@ class _StructureEmitter:
         out = self.lines
         fields = attrs.fields(attrs.resolve_types(cls))
         if not fields:  # immutable and empty: one shared instance will do
-            out.append(f"{indent}{x} = {self.name('empty', object.__new__(cls))}")
+            out.append(f"{indent}{x} = {self.name('empty', _new(cls))}")
             return
         out.append(f"{indent}{x} = __new({self.name('cl', cls)})")
-        # createdAt/updatedAt are usually the same text: parse it once (r: last text, d: its value)
+        # createdAt/updatedAt are usually the same text: parse it once. The first timestamp of
+        # the object records its text and value, the next ones compare their text with it.
         timestamps = [f for f in fields if datetime in (f.type, _optional_arg(f.type))]
-        self.reuse_timestamps[depth] = len(timestamps) > 1
-        if len(timestamps) > 1:
-            out.append(f"{indent}r{depth} = None")
+        reuse = {f.name: ("first" if i == 0 else "next") for i, f in enumerate(timestamps)}
+        if len(timestamps) < 2:
+            reuse = {}
+        elif timestamps[0].default is not attrs.NOTHING:
+            out.append(f"{indent}r{depth} = None")  # the first one may be absent
         for field in fields:
             slot = getattr(cls, field.name, None)
             if not isinstance(slot, MemberDescriptorType) or field.validator or field.converter:
@@ -269,78 +367,196 @@ class _StructureEmitter:
             key = wire_name(field)
             default = field.default
             where = f"{cls.__name__}.{field.name}"
+            ts = reuse.get(field.name)
             if default is attrs.NOTHING:
                 out.append(f"{indent}{v} = {o}[{key!r}]")
-                self.value(field.type, hook, depth, indent, where)
+                self.value(field.type, hook, depth, indent, where, maybe_none=True, ts=ts)
             elif default is None:
                 out.append(f"{indent}{v} = {o}.get({key!r})")
                 inner = _optional_arg(field.type)
-                mark = len(out)
-                self.value(field.type if inner is None else inner, hook, depth, indent + "  ", where)
-                if len(out) > mark:
-                    out.insert(mark, f"{indent}if {v} is not None:")
+                inner = field.type if inner is None else inner
+                if hook is None and inner in _INLINE_CHECKS:  # one test when it holds a value
+                    expected = _INLINE_CHECKS[inner]
+                    check = "dict" if expected == "an object" else inner.__name__
+                    out.append(
+                        f"{indent}if {v}.__class__ is not {check} and {v} is not None: "
+                        f"__bad({v}, {where!r}, {expected!r})"
+                    )
+                else:
+                    mark = len(out)
+                    self.value(inner, hook, depth, indent + "  ", where, maybe_none=False, ts=ts)
+                    if len(out) > mark:
+                        out.insert(mark, f"{indent}if {v} is not None:")
             elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 out.append(f"{indent}{v} = {o}.get({key!r})")
                 out.append(f"{indent}if {v} is None: {v} = {self.name('f', default.factory)}()")
                 mark = len(out)
-                self.value(field.type, hook, depth, indent + "  ", where)
+                self.value(field.type, hook, depth, indent + "  ", where, maybe_none=False, ts=ts)
                 if len(out) > mark:
                     out.insert(mark, f"{indent}else:")
             else:
                 out.append(f"{indent}{v} = {o}.get({key!r}, {self.name('d', default)})")
-                self.value(field.type, hook, depth, indent, where)
+                self.value(field.type, hook, depth, indent, where, maybe_none=True, ts=ts)
             out.append(f"{indent}{self.name('s', slot.__set__)}({x}, {v})")
 
     def value(
-        self, t: Any, hook: Callable[[Any, Any], Any] | None, depth: int, indent: str, where: str
+        self,
+        t: Any,
+        hook: StructureHook | None,
+        depth: int,
+        indent: str,
+        where: str,
+        *,
+        maybe_none: bool,
+        ts: str | None = None,
     ) -> None:
-        """Turn ``v{depth}`` (not ``None`` unless ``t`` allows it) into a value of type ``t``."""
+        """Turn ``v{depth}`` into a value of type ``t``.
+
+        :param maybe_none: ``v{depth}`` may still be ``None`` (not filtered by an optional field).
+        :param ts: for a timestamp field of a model with several: ``"first"`` or ``"next"``.
+        """
         v, out = f"v{depth}", self.lines
         if hook is not None:
-            out.append(f"{indent}{v} = {self.name('h', hook)}({v}, None)")
+            wrapped = getattr(hook, _INLINE_WRAPPED, None)
+            if wrapped is not None:
+                self.wrapped_code(wrapped, depth, indent, maybe_none)
+            else:
+                out.append(f"{indent}{v} = {self.name('h', hook)}({v}, None)")
         elif t is Any:
             pass
         elif t is int:
             out.append(f"{indent}if {v}.__class__ is not int: {v} = __coerce_int({v})")
+        elif t == int | str and self.c.get_structure_hook(t) is _structure_amount:
+            out.append(f"{indent}if {v}.__class__ is not int: {v} = __amount({v}, None)")
         elif t is datetime:
-            reuse = self.reuse_timestamps.get(depth, False)
-            if reuse:
-                out.append(f"{indent}if {v} == r{depth}: {v} = d{depth}")
-                out.append(f"{indent}else:")
-                indent += "  "
-                out.append(f"{indent}r{depth} = {v}")
-            out.append(f"{indent}try: {v} = __fromiso({v})")
-            out.append(f"{indent}except ValueError: {v} = __parse_dt({v})")
-            out.append(f"{indent}if {v}.tzinfo is None: {v} = {v}.replace(tzinfo=__utc)")
-            if reuse:
-                out.append(f"{indent}d{depth} = {v}")
+            self.timestamp(depth, indent, ts)
         elif t in _INLINE_CHECKS:
             expected = _INLINE_CHECKS[t]
             check = "dict" if expected == "an object" else t.__name__
             out.append(f"{indent}if {v}.__class__ is not {check}: __bad({v}, {where!r}, {expected!r})")
-        elif self.inlinable(t):
+        elif _is_model(t) and self.inlinable(t):
             inner = f"o{depth + 1}"
             cl = self.name("cl", t)
             out.append(f"{indent}{inner} = {v} if {v}.__class__ is dict else __as_dict({v}, {cl})")
             self.model(t, depth + 1, indent, top=False)
             out.append(f"{indent}{v} = x{depth + 1}")
+        elif _list_arg(t) is not None and self.inlinable(t):
+            self.list_code(t, depth, indent, where)
+        elif _is_str_mapping(t) and self.inlinable(t):
+            self.mapping_code(t, depth, indent, where)
+        elif (stages := self.marker(t, _INLINE_STAGES)) is not None:
+            self.stages_code(stages, depth, indent)
         else:
             hook_name = self.name("h", self.c.get_structure_hook(t))
             out.append(f"{indent}{v} = {hook_name}({v}, {self.name('t', t)})")
 
+    def timestamp(self, depth: int, indent: str, ts: str | None) -> None:
+        v, out = f"v{depth}", self.lines
+        if ts == "next":
+            out.append(f"{indent}if {v} == r{depth}: {v} = d{depth}")
+            out.append(f"{indent}else:")
+            indent += "  "
+        if ts is not None:
+            out.append(f"{indent}r{depth} = {v}")
+        out.append(f"{indent}try: {v} = __fromiso({v})")
+        out.append(f"{indent}except ValueError: {v} = __parse_dt({v})")
+        out.append(f"{indent}if {v}.tzinfo is None: {v} = {v}.replace(tzinfo=__utc)")
+        if ts is not None:
+            out.append(f"{indent}d{depth} = {v}")
+
+    def list_code(self, t: Any, depth: int, indent: str, where: str) -> None:
+        """``list[X]``: ``null`` gives ``[]``, anything but a list is refused."""
+        v, item, lst, out = f"v{depth}", f"v{depth + 1}", f"l{depth}", self.lines
+        out.append(f"{indent}if {v}.__class__ is list:")
+        out.append(f"{indent}  {lst} = []")
+        out.append(f"{indent}  for {item} in {v}:")
+        self.value(_list_arg(t), None, depth + 1, indent + "    ", where, maybe_none=True)
+        out.append(f"{indent}    {lst}.append({item})")
+        out.append(f"{indent}  {v} = {lst}")
+        out.append(f"{indent}elif {v} is None: {v} = []")
+        out.append(f"{indent}else: __not_array({v}, '')")
+
+    def mapping_code(self, t: Any, depth: int, indent: str, where: str) -> None:
+        """``dict[str, X]``: string keys, values of ``X`` (anything without ``items()`` is refused)."""
+        v, item, key, res, out = f"v{depth}", f"v{depth + 1}", f"k{depth}", f"m{depth}", self.lines
+        out.append(f"{indent}{res} = {{}}")
+        out.append(f"{indent}for {key}, {item} in {v}.items():")
+        out.append(f"{indent}  if {key}.__class__ is not str: {key} = __str({key}, None)")
+        self.value(get_args(t)[1], None, depth + 1, indent + "  ", where, maybe_none=True)
+        out.append(f"{indent}  {res}[{key}] = {item}")
+        out.append(f"{indent}{v} = {res}")
+
+    def stages_code(self, codec: _StageCodec, depth: int, indent: str) -> None:
+        """``list[Stage]``: one-key objects, typed when their kind is known and their values fit.
+
+        Each known kind is tested by membership (cheaper than taking the one key out of the dict)
+        and its stage is built inline; an unknown kind, or params that are not an object, go
+        through ``codec.typed``, and what is not a one-key object through ``codec.item``.
+        """
+        v, e, k, p, y, lst = (f"{n}{depth}" for n in ("v", "e", "k", "p", "y", "l"))
+        o, out = f"o{depth + 1}", self.lines
+        fallback = self.name("fallback", codec.fallback)
+        raw, typed = self.name("raw", codec.raw), self.name("typed", codec.typed)
+        out.append(f"{indent}if {v}.__class__ is not list: __not_array({v}, ' of stages')")
+        out.append(f"{indent}{lst} = []")
+        out.append(f"{indent}for {e} in {v}:")
+        out.append(f"{indent}  if {e}.__class__ is dict and len({e}) == 1:")
+        for i, (kind, cls) in enumerate(codec.types.items()):
+            out.append(f"{indent}    {'elif' if i else 'if'} {kind!r} in {e}:")
+            out.append(f"{indent}      {o} = {e}[{kind!r}]")
+            out.append(f"{indent}      if {o}.__class__ is dict:")
+            out.append(f"{indent}        try:")
+            if self.inlinable(cls):
+                self.model(cls, depth + 1, indent + "          ", top=False)
+                out.append(f"{indent}          {y} = x{depth + 1}")
+            else:
+                hook = self.name("h", self.c.get_structure_hook(cls))
+                out.append(f"{indent}          {y} = {hook}({o}, None)")
+            out.append(f"{indent}        except {fallback}: {y} = {raw}({kind!r}, {o})")
+            out.append(f"{indent}      else: {y} = {typed}({kind!r}, {o})")
+        out.append(f"{indent}    else:")
+        out.append(f"{indent}      ({k}, {p}), = {e}.items()")
+        out.append(f"{indent}      {y} = {typed}({k}, {p})")
+        out.append(f"{indent}  else: {y} = {self.name('item', codec.item)}({e}, None)")
+        out.append(f"{indent}  {lst}.append({y})")
+        out.append(f"{indent}{v} = {lst}")
+
+    def wrapped_code(self, codec: _WrappedCodec, depth: int, indent: str, maybe_none: bool) -> None:
+        """A one-key activity wrapper: the typed object when the name is known and it fits, else as is."""
+        v, k, p, f, out = f"v{depth}", f"k{depth}", f"p{depth}", f"f{depth}", self.lines
+        out.append(f"{indent}if {v}.__class__ is dict:")
+        out.append(f"{indent}  if len({v}) == 1:")
+        out.append(f"{indent}    {k}, = {v}")
+        out.append(f"{indent}    {p} = {v}[{k}]")
+        out.append(f"{indent}    {f} = {self.name('hooks', codec.hooks)}[{k}]")
+        out.append(f"{indent}    if {f} is not None and {p} is not None:")
+        out.append(f"{indent}      try: {v} = {f}({p}, None)")
+        out.append(f"{indent}      except {self.name('fallback', codec.fallback)}: pass")
+        if codec.nullable and maybe_none:
+            out.append(f"{indent}elif {v} is not None: __not_object({v})")
+        else:
+            out.append(f"{indent}else: __not_object({v})")
+
+    def compile_fn(self, name: str, filename: str) -> Callable[[Any, Any], Any]:
+        source = "\n".join(self.lines) + "\n"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), self.globs)
+        fn: Callable[[Any, Any], Any] = self.globs[name]
+        return fn
+
 
 def make_structure_fn(
-    cls: type[T], c: cattrs.Converter, field_hooks: Mapping[str, Callable[[Any, Any], Any]] | None = None
+    cls: type[T], c: cattrs.Converter, field_hooks: Mapping[str, StructureHook] | None = None
 ) -> Callable[[Any, Any], T]:
     """Generate the function that structures a dict into the frozen, slotted model ``cls``.
 
     Like ``cattrs.gen.make_dict_structure_fn`` without detailed validation, with the wire names of
     :func:`wire_name`, but specialised for speed: ``str``/``bool``/``int``/``datetime``/metadata
-    values are handled inline, nested models are built inline (no call per object), ``X | None``
-    fields convert only non-``None`` values, a ``null`` for a field with a factory default gives the
-    default, a timestamp equal to the previous one of the object (``updatedAt == createdAt``) is
-    parsed once, and instances are built by setting their slots (a frozen attrs ``__init__`` costs
-    more than the rest of the decoding). Unknown keys are ignored.
+    values are handled inline, nested models and their lists are built inline (no call per
+    object), ``X | None`` fields convert only non-``None`` values, a ``null`` for a field with a
+    factory default gives the default, a timestamp equal to the previous one of the object
+    (``updatedAt == createdAt``) is parsed once, and instances are built by setting their slots (a
+    frozen attrs ``__init__`` costs more than the rest of the decoding). Unknown keys are ignored.
 
     :param cls: an attrs class built with ``attrs.frozen`` (slotted, no validators or converters).
     :param c: the converter that provides the hooks of the other types.
@@ -353,17 +569,42 @@ def make_structure_fn(
     emitter.lines.append(f"  if o0.__class__ is not dict: o0 = __as_dict(o0, {cl})")
     emitter.model(cls, 0, "  ", top=True)
     emitter.lines.append("  return x0")
-    source = "\n".join(emitter.lines) + "\n"
-    filename = f"<formance_orchestration structure {cls.__module__}.{cls.__qualname__}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), emitter.globs)
-    fn: Callable[[Any, Any], T] = emitter.globs[f"structure_{cls.__name__}"]
+    fn = emitter.compile_fn(
+        f"structure_{cls.__name__}", f"<formance_orchestration structure {cls.__module__}.{cls.__qualname__}>"
+    )
     if not field_hooks:
-        setattr(fn, _INLINE_MODEL, cls)  # other models may inline this one's code
+        setattr(fn, _INLINE_TYPE, cls)  # other functions may inline this one's code
     return fn
 
 
-StructureHook = Callable[[Any, Any], Any]
+def _make_value_fn(t: Any, c: cattrs.Converter, *, optional: bool = False) -> StructureHook:
+    """Generate the function of a container type (``list[X]``, ``dict[str, X]``), ``X | None`` if
+    ``optional``; other functions inline its code when they hold a ``t`` (not when optional)."""
+    emitter = _StructureEmitter(c, {})
+    out = emitter.lines
+    out.append("def structure_value(v0, _=None):")
+    if optional:
+        out.append("  if v0 is None: return None")
+    if _list_arg(t) is not None:  # its own code (asking the converter for its hook would recurse)
+        emitter.list_code(t, 0, "  ", str(t))
+    else:
+        emitter.mapping_code(t, 0, "  ", str(t))
+    out.append("  return v0")
+    fn = emitter.compile_fn("structure_value", f"<formance_orchestration structure {t!r}>")
+    if not optional:
+        setattr(fn, _INLINE_TYPE, t)
+    return fn
+
+
+def _make_stage_list_fn(c: cattrs.Converter, codec: _StageCodec) -> StructureHook:
+    """Generate the function of ``list[Stage]``; other functions inline its code."""
+    emitter = _StructureEmitter(c, {})
+    emitter.lines.append("def structure_stage_list(v0, _=None):")
+    emitter.stages_code(codec, 0, "  ")
+    emitter.lines.append("  return v0")
+    fn = emitter.compile_fn("structure_stage_list", "<formance_orchestration structure list[Stage]>")
+    setattr(fn, _INLINE_STAGES, codec)
+    return fn
 
 
 class _HookTable(dict[str, StructureHook | None]):
@@ -388,6 +629,12 @@ def configure_converter(c: cattrs.Converter) -> None:
 
     :param c: a converter built with ``detailed_validation=False``.
     """
+    import cattrs
+    from cattrs.gen import make_dict_unstructure_fn, override
+
+    # what a typed decode of a stage or an activity may raise before falling back to the raw form
+    fallback = (KeyError, TypeError, ValueError, AttributeError, cattrs.BaseValidationError)
+
     # kind / name -> the generated function of its class (they ignore their second argument)
     stage_hooks = _HookTable(c, STAGE_TYPES)
     history_stage_hooks = _HookTable(c, HISTORY_STAGE_TYPES)
@@ -395,50 +642,37 @@ def configure_converter(c: cattrs.Converter) -> None:
     output_hooks = _HookTable(c, ACTIVITY_OUTPUT_TYPES)
     subject_hooks = _HookTable(c, {"ACCOUNT": LedgerAccountSubject, "WALLET": WalletSubject})
     activity_names: dict[type[Any], str] = {}
+    set_raw_type, set_raw_params = (getattr(RawStage, name).__set__ for name in ("type", "params"))
 
     # -- stages --------------------------------------------------------------------------------
 
     def raw_stage(kind: str, params: Any) -> RawStage:
         if params.__class__ is not dict:
             raise TypeError(f"stage {kind!r}: expected an object, got {type(params).__name__}")
-        return RawStage(type=kind, params=params)
+        stage: RawStage = _new(RawStage)  # what RawStage(type=kind, params=params) gives, faster
+        set_raw_type(stage, kind)
+        set_raw_params(stage, params)
+        return stage
 
-    def typed_stage(hooks: _HookTable, kind: str, params: Any) -> Stage:
+    def typed_stage_of(hooks: _HookTable, kind: str, params: Any) -> Stage:
         if params is None:
             params = {}  # the service treats a null stage value as an empty object
         hook = hooks[kind]
         if hook is not None:
             try:
                 return hook(params, None)  # type: ignore[no-any-return]
-            except _FALLBACK:
+            except fallback:
                 pass
         return raw_stage(kind, params)
+
+    def typed_stage(kind: str, params: Any) -> Stage:
+        return typed_stage_of(stage_hooks, kind, params)
 
     def structure_stage_item(value: Any, _: Any) -> Stage:
         if value.__class__ is not dict or len(value) != 1:
             raise ValueError(f"a stage must be an object with exactly one key, got {value!r}")
         ((kind, params),) = value.items()
-        return typed_stage(stage_hooks, kind, params)
-
-    def structure_stage_list(value: Any, _: Any) -> list[Stage]:
-        if value.__class__ is not list:
-            raise TypeError(f"expected an array of stages, got {type(value).__name__}")
-        stages: list[Stage] = []
-        append = stages.append
-        for item in value:  # the common case of structure_stage_item, inlined: this loop is hot
-            if item.__class__ is dict and len(item) == 1:
-                for kind, params in item.items():
-                    hook = stage_hooks[kind]
-                    if hook is not None and params.__class__ is dict:
-                        try:
-                            append(hook(params, None))
-                        except _FALLBACK:
-                            append(raw_stage(kind, params))
-                    else:
-                        append(typed_stage(stage_hooks, kind, params))
-                continue
-            append(structure_stage_item(item, None))
-        return stages
+        return typed_stage(kind, params)
 
     def structure_raw_stage(value: Any, _: Any) -> RawStage:
         if value.__class__ is not dict or len(value) != 1:
@@ -469,7 +703,7 @@ def configure_converter(c: cattrs.Converter) -> None:
         error = value.get("error")
         return WorkflowInstanceHistory(
             name=name,
-            input=typed_stage(history_stage_hooks, name, value["input"]),
+            input=typed_stage_of(history_stage_hooks, name, value["input"]),
             terminated=_structure_bool(value["terminated"], None),
             started_at=_structure_datetime(value["startedAt"], None),
             error=None if error is None else _structure_str(error, None),
@@ -480,14 +714,14 @@ def configure_converter(c: cattrs.Converter) -> None:
 
     def structure_wrapped(hooks: _HookTable, value: Any) -> Any:
         if value.__class__ is not dict:
-            raise TypeError(f"expected an object, got {type(value).__name__}")
+            _not_object(value)
         if len(value) == 1:
             ((name, inner),) = value.items()
             hook = hooks[name]
             if hook is not None and inner is not None:
                 try:
                     return hook(inner, None)
-                except _FALLBACK:
+                except fallback:
                     pass
         return value
 
@@ -517,10 +751,15 @@ def configure_converter(c: cattrs.Converter) -> None:
     def structure_optional_subject(value: Any, _: Any) -> Subject | None:
         return None if value is None else structure_subject(value, None)
 
+    # generated code inlines these (the marker says how)
+    stage_codec = _StageCodec(STAGE_TYPES, raw_stage, typed_stage, structure_stage_item, fallback)
+    setattr(structure_activity_input, _INLINE_WRAPPED, _WrappedCodec(input_hooks, fallback, False))
+    setattr(structure_activity_output, _INLINE_WRAPPED, _WrappedCodec(output_hooks, fallback, True))
+
     # -- factories -----------------------------------------------------------------------------
 
-    def model_structure(cls: Any) -> Callable[[Any, Any], Any]:
-        field_hooks: dict[str, Callable[[Any, Any], Any]] = {}
+    def model_structure(cls: Any) -> StructureHook:
+        field_hooks: dict[str, StructureHook] = {}
         if cls is WorkflowInstanceHistoryStage:
             field_hooks = {"input": structure_activity_input, "output": structure_activity_output}
         return make_structure_fn(cls, c, field_hooks)
@@ -538,7 +777,7 @@ def configure_converter(c: cattrs.Converter) -> None:
             )
         return make_dict_unstructure_fn(cls, c, **overrides)
 
-    def optional_model_structure(t: Any) -> Callable[[Any, Any], Any]:
+    def optional_model_structure(t: Any) -> StructureHook:
         inner = _optional_arg(t)
         hook = c.get_structure_hook(inner)
 
@@ -549,19 +788,15 @@ def configure_converter(c: cattrs.Converter) -> None:
 
         return structure_optional
 
-    def model_list_structure(t: Any) -> Callable[[Any, Any], Any]:
-        optional = _optional_arg(t) is not None
-        item = _list_arg(_optional_arg(t) if optional else t)
-        hook = c.get_structure_hook(item)
+    def model_list_structure(t: Any) -> StructureHook:
+        inner = _optional_arg(t)
+        return _make_value_fn(t if inner is None else inner, c, optional=inner is not None)
 
-        def structure_list(value: Any, _: Any) -> Any:
-            if value is None:
-                return None if optional else []
-            if value.__class__ is not list:
-                raise TypeError(f"expected an array, got {type(value).__name__}")
-            return [hook(element, item) for element in value]
+    def mapping_structure(t: Any) -> StructureHook:
+        return _make_value_fn(t, c)
 
-        return structure_list
+    def stage_list_structure(_: Any) -> StructureHook:
+        return _make_stage_list_fn(c, stage_codec)
 
     # -- registration (later registrations win over earlier ones) ------------------------------
 
@@ -569,6 +804,7 @@ def configure_converter(c: cattrs.Converter) -> None:
     c.register_unstructure_hook_factory(_is_model, model_unstructure)
     c.register_structure_hook_factory(_is_optional_model, optional_model_structure)
     c.register_structure_hook_factory(_is_model_list, model_list_structure)
+    c.register_structure_hook_factory(_is_str_mapping, mapping_structure)
 
     c.register_structure_hook(str, _structure_str)
     c.register_structure_hook(str | None, _structure_optional_str)
@@ -583,7 +819,7 @@ def configure_converter(c: cattrs.Converter) -> None:
         c.register_structure_hook(metadata | None, _structure_optional_object)
 
     c.register_structure_hook(Stage, structure_stage_item)
-    c.register_structure_hook_func(_equals(list[Stage]), structure_stage_list)
+    c.register_structure_hook_factory(_equals(list[Stage]), stage_list_structure)
     c.register_unstructure_hook_func(_equals(Stage), unstructure_stage_item)
     c.register_unstructure_hook_func(_equals(list[Stage] | None), unstructure_stage_list)
     c.register_structure_hook(RawStage, structure_raw_stage)
@@ -603,22 +839,48 @@ def configure_converter(c: cattrs.Converter) -> None:
         activity_names.setdefault(activity_cls.__mro__[1], activity_names[activity_cls])
 
 
+# ---------------------------------------------------------------------------------------------
+# The converter, built on first use.
+
+_built: cattrs.Converter | None = None
+_build_lock = threading.Lock()
+
+
+def _converter() -> cattrs.Converter:
+    """The converter, built and configured by the first caller (the others wait for it)."""
+    global _built
+    c = _built
+    if c is None:
+        with _build_lock:
+            c = _built
+            if c is None:
+                import cattrs
+
+                c = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+                configure_converter(c)
+                globals()["converter"] = c  # later reads of the attribute skip __getattr__
+                _built = c
+    return c
+
+
+def __getattr__(name: str) -> Any:
+    """Build :data:`converter` when it is first read."""
+    if name == "converter":
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def warm_up(c: cattrs.Converter | None = None) -> None:
     """Generate the functions of every model now instead of on first use (import stays cheap).
 
     :param c: the converter to warm up (default: :data:`converter`).
     """
-    c = converter if c is None else c
+    c = _converter() if c is None else c
     for name in _model_names:
         model = getattr(models, name)
         if _is_model(model):
             c.get_structure_hook(model)
             c.get_unstructure_hook(model)
-
-
-converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
-"""The client's converter; do not register more hooks on it at run time."""
-configure_converter(converter)
 
 
 def structure(data: Any, cls: type[T]) -> T:
@@ -630,7 +892,7 @@ def structure(data: Any, cls: type[T]) -> T:
     :raises TypeError: a value has the wrong JSON type.
     :raises ValueError: a value cannot be parsed (timestamp, integer, stage shape).
     """
-    return converter.structure(data, cls)
+    return (_built or _converter()).structure(data, cls)
 
 
 def unstructure(obj: Any, unstructure_as: Any = None) -> Any:
@@ -642,7 +904,7 @@ def unstructure(obj: Any, unstructure_as: Any = None) -> Any:
     :param obj: the value to encode.
     :param unstructure_as: encode as this type instead of ``type(obj)``.
     """
-    return converter.unstructure(obj, unstructure_as)
+    return (_built or _converter()).unstructure(obj, unstructure_as)
 
 
 def structure_stage(value: Any) -> Stage:
@@ -654,7 +916,7 @@ def structure_stage(value: Any) -> Stage:
     :param value: the decoded JSON of one ``WorkflowConfig.stages`` item.
     :raises ValueError: when ``value`` is not an object with exactly one key.
     """
-    return converter.structure(value, Stage)  # type: ignore[arg-type]
+    return _converter().structure(value, Stage)  # type: ignore[arg-type]
 
 
 def unstructure_stage(stage: Stage) -> dict[str, Any]:
@@ -662,4 +924,4 @@ def unstructure_stage(stage: Stage) -> dict[str, Any]:
 
     :param stage: a typed stage or a :class:`~formance_orchestration.models.RawStage`.
     """
-    return converter.unstructure(stage, Stage)  # type: ignore[no-any-return]
+    return _converter().unstructure(stage, Stage)  # type: ignore[no-any-return]

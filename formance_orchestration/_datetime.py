@@ -13,7 +13,8 @@ __all__ = ["format_datetime", "parse_datetime"]
 _UTC = UTC
 _fromisoformat = datetime.fromisoformat
 
-_RFC3339 = re.compile(
+# Compiled on first use, by re's own cache: most timestamps never need it (fromisoformat reads them).
+_RFC3339 = (
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
     r"(?:[Zz]|([+-])(\d{2}):?(\d{2}))?"
 )
@@ -36,8 +37,12 @@ def parse_datetime(value: str) -> datetime:
 
 
 def _parse_slow(value: str) -> datetime:
-    """Parse what ``datetime.fromisoformat`` refuses (lower-case ``t``/``z``, long fractions)."""
-    match = _RFC3339.fullmatch(value.strip())
+    """Parse what ``datetime.fromisoformat`` refuses (lower-case ``t``/``z``, surrounding blanks).
+
+    Since Python 3.11 ``fromisoformat`` reads ``Z`` and fractions of any length (truncated to
+    microseconds) itself, so the service's timestamps never come here.
+    """
+    match = re.fullmatch(_RFC3339, value.strip())
     if match is None:
         raise ValueError(f"not an RFC 3339 timestamp: {value!r}")
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
