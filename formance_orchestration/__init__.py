@@ -28,10 +28,9 @@ from formance_orchestration._exceptions import (
     ValidationError,
     WaitTimeoutError,
 )
+from formance_orchestration._version import __version__
 from formance_orchestration.models import *  # noqa: F403
 from formance_orchestration.models import __all__ as _models_all
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ApiError",

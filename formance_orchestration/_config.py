@@ -10,11 +10,12 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Iterable
-from importlib import metadata
 from typing import Final, TypeAlias
 
 import attrs
 import requests
+
+from formance_orchestration._version import __version__
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -54,16 +55,9 @@ DEFAULT_WAIT_READ_TIMEOUT: Final[float] = 300.0
 DEFAULT_PREFIX: Final[str] = "/api/orchestration"
 
 
-def _package_version() -> str:
-    try:
-        return metadata.version("formance-orchestration")
-    except metadata.PackageNotFoundError:  # running from a checkout that is not installed
-        return "0.1.0"
-
-
 #: User-Agent sent with every request unless the client is given another one.
 DEFAULT_USER_AGENT: Final[str] = (
-    f"formance-orchestration-python/{_package_version()} python-requests/{requests.__version__}"
+    f"formance-orchestration-python/{__version__} python-requests/{requests.__version__}"
 )
 
 _Seconds: TypeAlias = float | None
