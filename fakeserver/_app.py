@@ -40,6 +40,8 @@ __all__ = ["DEFAULT_PREFIX", "AppHandles", "FakeApp", "RecordedCall"]
 DEFAULT_PREFIX = "/api/orchestration"
 
 _CONTROL_END = len(CONTROL_PREFIX)
+#: Real seconds ``AppHandles.sleep`` pauses before moving a virtual clock (lets other threads run).
+_REAL_PAUSE = 0.01
 
 
 @attrs.frozen
@@ -210,3 +212,21 @@ class AppHandles:
     def reset(self) -> None:
         """Forget workflows, instances, bank state, recorded calls, faults and issued tokens."""
         self.app.reset()
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the fake's clock: a virtual clock is advanced (after a short real
+        pause, so that other threads run), the wall clock is slept on.
+
+        Give it to a client as ``OrchestrationClient(..., sleep=fake.sleep, monotonic=fake.monotonic)``
+        and ``wait_for_instance`` and retry back-offs take virtual time, like ``wait=true`` runs do.
+        """
+        if not self.app.engine.clock.virtual:
+            time.sleep(seconds)
+            return
+        time.sleep(min(seconds, _REAL_PAUSE))
+        if seconds > 0:
+            self.app.engine.advance(seconds)
+
+    def monotonic(self) -> float:
+        """The fake's clock as seconds since the epoch (the ``monotonic=`` companion of :meth:`sleep`)."""
+        return self.app.engine.clock.now().timestamp()

@@ -77,10 +77,16 @@ def orchestration_fake(
 
 @pytest.fixture
 def orchestration_client(orchestration_fake: FakeOrchestration) -> Iterator[OrchestrationClient]:
-    """An ``OrchestrationClient`` bound to ``orchestration_fake``, closed after the test."""
+    """An ``OrchestrationClient`` bound to ``orchestration_fake``, closed after the test.
+
+    Its waits (``wait_for_instance`` polls, retry back-offs) take the fake's time: on the virtual
+    clock they advance it instead of sleeping.
+    """
     from formance_orchestration._client import OrchestrationClient
 
-    client = OrchestrationClient(orchestration_fake.base_url)
+    client = OrchestrationClient(
+        orchestration_fake.base_url, sleep=orchestration_fake.sleep, monotonic=orchestration_fake.monotonic
+    )
     try:
         yield client
     finally:

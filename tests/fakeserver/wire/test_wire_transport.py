@@ -14,11 +14,12 @@ import responses
 
 from fakeserver._app import FakeApp
 from fakeserver._auth import TokenAuthority
-from fakeserver._clock import ManualClock
+from fakeserver._clock import ManualClock, SystemClock
 from fakeserver._engine import Engine
 from fakeserver._routes import ROUTES, operation_for
 from fakeserver._types import FakeRequest
 from fakeserver.responses_adapter import FakeOrchestration
+from formance_orchestration import OrchestrationClient
 
 BASE = "http://localhost"
 API = BASE + "/api/orchestration"
@@ -415,3 +416,25 @@ def test_downstream_team_payout_flow(
     assert history[1].terminated_at - history[1].started_at == timedelta(hours=1)
     assert fake.bank.balance("users:001", "USD/2") == 700
     assert fake.bank.balance("merchants:042", "USD/2") == 300
+
+
+def test_the_fixture_client_waits_on_the_fakes_clock(
+    orchestration_fake: FakeOrchestration, orchestration_client: OrchestrationClient
+) -> None:
+    """wait_for_instance on a one-hour delay returns at once: its polls advance the virtual clock."""
+    started = orchestration_fake.clock.now()
+    workflow = orchestration_client.create_workflow({"stages": [{"delay": {"duration": "1h"}}]}).data
+    instance = orchestration_client.run_workflow(workflow.id).data
+    done = orchestration_client.wait_for_instance(instance.id, timeout=7200, poll_interval=60)
+    assert done.terminated and done.error == ""
+    waited = orchestration_fake.clock.now() - started
+    assert timedelta(hours=1) <= waited <= timedelta(hours=1, minutes=1)
+    raw = json.loads(requests.get(f"http://localhost/api/orchestration/instances/{instance.id}").content)
+    assert raw["data"]["terminated"] is True
+
+
+def test_fake_sleep_sleeps_for_real_on_the_wall_clock() -> None:
+    fake = FakeOrchestration(clock=SystemClock())
+    before = fake.monotonic()
+    fake.sleep(0.05)
+    assert fake.monotonic() - before >= 0.05
