@@ -30,23 +30,40 @@ SCHEMA = 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks",
-                                     description="Run the benchmarks of the client and the fake.")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description="Run the benchmarks of the client and the fake."
+    )
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_const", const="quick", dest="mode",
-                      help="smaller sizes and fewer rounds (under 20 s)")
-    size.add_argument("--smoke", action="store_const", const="smoke", dest="mode",
-                      help="tiny sizes, one round: checks that every code path runs")
+    size.add_argument(
+        "--quick",
+        action="store_const",
+        const="quick",
+        dest="mode",
+        help="smaller sizes and fewer rounds (under 20 s)",
+    )
+    size.add_argument(
+        "--smoke",
+        action="store_const",
+        const="smoke",
+        dest="mode",
+        help="tiny sizes, one round: checks that every code path runs",
+    )
     parser.add_argument("--json", metavar="PATH", type=Path, help="write the figures as JSON to PATH")
-    parser.add_argument("--only", metavar="AREA", action="append", choices=[area.AREA for area in AREAS],
-                        help="run only this area (repeatable)")
+    parser.add_argument(
+        "--only",
+        metavar="AREA",
+        action="append",
+        choices=[area.AREA for area in AREAS],
+        help="run only this area (repeatable)",
+    )
     parser.add_argument("--rounds", type=int, metavar="N", help="rounds per comparison (default per mode)")
     parser.set_defaults(mode="full")
     return parser
 
 
-def run_areas(mode: str, *, only: Sequence[str] | None = None, rounds: int | None = None,
-              progress: bool = True) -> list[Result]:
+def run_areas(
+    mode: str, *, only: Sequence[str] | None = None, rounds: int | None = None, progress: bool = True
+) -> list[Result]:
     """Run the areas (all, or ``only``) in ``mode``; an area that fails gives ERROR lines, not a crash."""
     settings = MODES[mode]
     if rounds is not None:
@@ -63,8 +80,15 @@ def run_areas(mode: str, *, only: Sequence[str] | None = None, rounds: int | Non
                 traceback.print_exc(file=sys.stderr)
             status: Status = "SKIP" if isinstance(exc, ImportError) else "ERROR"
             area_results = [
-                Result(id=id_, area=area.AREA, title="", unit="-", subject_label="", status=status,
-                       note=f"{type(exc).__name__}: {exc}")
+                Result(
+                    id=id_,
+                    area=area.AREA,
+                    title="",
+                    unit="-",
+                    subject_label="",
+                    status=status,
+                    note=f"{type(exc).__name__}: {exc}",
+                )
                 for id_ in area.EXPECTED
             ]
         results.extend(area_results)
@@ -92,8 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print(format_table(results))
     print(_legend(results))
-    counts = {status: sum(result.status == status for result in results)
-              for status in ("PASS", "MISS", "INFO", "SKIP", "ERROR")}
+    counts = {
+        status: sum(result.status == status for result in results)
+        for status in ("PASS", "MISS", "INFO", "SKIP", "ERROR")
+    }
     print(f"\nmode {args.mode}, {elapsed:.1f} s; " + ", ".join(f"{k} {v}" for k, v in counts.items() if v))
     if args.json is not None:
         document: dict[str, Any] = {

@@ -71,8 +71,13 @@ class _Gen:
 def _send_config(gen: _Gen, combo: int) -> dict[str, Any]:
     source = _SOURCES[combo // 3]
     destination = _DESTINATIONS[combo % 3]
-    return {"send": {"amount": {"amount": gen.amount(), "asset": "USD/2"}, "destination": destination,
-                     "source": source}}
+    return {
+        "send": {
+            "amount": {"amount": gen.amount(), "asset": "USD/2"},
+            "destination": destination,
+            "source": source,
+        }
+    }
 
 
 def _workflow(gen: _Gen, index: int) -> dict[str, Any]:
@@ -85,7 +90,9 @@ def _workflow(gen: _Gen, index: int) -> dict[str, Any]:
         fifth = {"delay": {"until": gen.ts()}}
     else:
         # A stage type this client version does not know: decoded as a raw stage.
-        fifth = {"webhook": {"headers": {"x-trace": "on"}, "method": "POST", "url": "https://example.invalid/h"}}
+        fifth = {
+            "webhook": {"headers": {"x-trace": "on"}, "method": "POST", "url": "https://example.invalid/h"}
+        }
     stages = [
         _send_config(gen, index % 9),
         {"delay": {"duration": f"{(index % 59) + 1}s"}},
@@ -93,8 +100,12 @@ def _workflow(gen: _Gen, index: int) -> dict[str, Any]:
         {"noop": {}},
         fifth,
     ]
-    return {"id": gen.uuid(), "config": {"name": f"payout-{index}", "stages": stages},
-            "createdAt": created, "updatedAt": created}
+    return {
+        "id": gen.uuid(),
+        "config": {"name": f"payout-{index}", "stages": stages},
+        "createdAt": created,
+        "updatedAt": created,
+    }
 
 
 def workflows_body(count: int, *, seed: int = 1) -> dict[str, Any]:
@@ -106,8 +117,12 @@ def workflows_body(count: int, *, seed: int = 1) -> dict[str, Any]:
 
 def _instance(gen: _Gen, index: int, workflow_id: str, *, stages: int | None) -> dict[str, Any]:
     created = gen.ts()
-    item: dict[str, Any] = {"workflowID": workflow_id, "id": gen.uuid(), "createdAt": created,
-                            "updatedAt": created}
+    item: dict[str, Any] = {
+        "workflowID": workflow_id,
+        "id": gen.uuid(),
+        "createdAt": created,
+        "updatedAt": created,
+    }
     terminated = index % 10 < 7
     item["terminated"] = terminated
     if terminated:
@@ -149,43 +164,115 @@ def _activity(gen: _Gen, index: int) -> tuple[str, dict[str, Any], dict[str, Any
     amount: dict[str, Any] = {"amount": value, "asset": "USD/2"}
     kind = index % 7
     if kind == 0:
-        return ("GetWallet", {"id": wallet}, {"data": {
-            "balances": {"main": {"assets": {"EUR/2": gen.amount(), "USD/2": gen.amount()}}},
-            "createdAt": gen.ts(), "id": wallet, "ledger": "wallets-002", "metadata": {"owner": "alice"},
-            "name": "alice"}})
+        return (
+            "GetWallet",
+            {"id": wallet},
+            {
+                "data": {
+                    "balances": {"main": {"assets": {"EUR/2": gen.amount(), "USD/2": gen.amount()}}},
+                    "createdAt": gen.ts(),
+                    "id": wallet,
+                    "ledger": "wallets-002",
+                    "metadata": {"owner": "alice"},
+                    "name": "alice",
+                }
+            },
+        )
     if kind == 1:
-        postings = [{"amount": amount["amount"], "asset": "USD/2", "destination": "world",
-                     "source": "users:001"}]
+        postings = [
+            {"amount": amount["amount"], "asset": "USD/2", "destination": "world", "source": "users:001"}
+        ]
         metadata = {"orchestration/move-to-ledger": "wallets-002"}
-        return ("CreateTransaction",
-                {"data": {"metadata": metadata, "postings": postings}, "ledger": "default"},
-                {"data": {"metadata": metadata, "postings": postings, "reference": "", "timestamp": gen.ts(),
-                          "txid": 1000 + index}})
+        return (
+            "CreateTransaction",
+            {"data": {"metadata": metadata, "postings": postings}, "ledger": "default"},
+            {
+                "data": {
+                    "metadata": metadata,
+                    "postings": postings,
+                    "reference": "",
+                    "timestamp": gen.ts(),
+                    "txid": 1000 + index,
+                }
+            },
+        )
     if kind == 2:
-        return ("CreditWallet", {"data": {"amount": amount, "balance": "main",
-                                          "metadata": {"orchestration/move-from-ledger": "default"},
-                                          "sources": [{"identifier": "world", "type": "ACCOUNT"}]},
-                                 "id": wallet}, None)
+        return (
+            "CreditWallet",
+            {
+                "data": {
+                    "amount": amount,
+                    "balance": "main",
+                    "metadata": {"orchestration/move-from-ledger": "default"},
+                    "sources": [{"identifier": "world", "type": "ACCOUNT"}],
+                },
+                "id": wallet,
+            },
+            None,
+        )
     if kind == 3:
-        return ("DebitWallet", {"data": {"amount": amount, "balances": ["main"],
-                                         "destination": {"identifier": "bank", "type": "ACCOUNT"},
-                                         "metadata": None}, "id": wallet}, None)
+        return (
+            "DebitWallet",
+            {
+                "data": {
+                    "amount": amount,
+                    "balances": ["main"],
+                    "destination": {"identifier": "bank", "type": "ACCOUNT"},
+                    "metadata": None,
+                },
+                "id": wallet,
+            },
+            None,
+        )
     if kind == 4:
-        return ("GetAccount", {"id": "users:001", "ledger": "default"}, {"data": {
-            "address": "users:001", "balances": {"USD/2": 2 * value},
-            "metadata": {"stripeConnectID": "acct_1N2xY7Kq9"},
-            "volumes": {"USD/2": {"input": 3 * value, "output": value}}}})
+        return (
+            "GetAccount",
+            {"id": "users:001", "ledger": "default"},
+            {
+                "data": {
+                    "address": "users:001",
+                    "balances": {"USD/2": 2 * value},
+                    "metadata": {"stripeConnectID": "acct_1N2xY7Kq9"},
+                    "volumes": {"USD/2": {"input": 3 * value, "output": value}},
+                }
+            },
+        )
     if kind == 5:
         payment = f"stripe_py_{index}"
-        return ("GetPayment", {"id": payment}, {"data": {
-            "accountID": "acct_1N2xY7Kq9", "adjustments": [
-                {"absolute": False, "amount": amount["amount"], "date": gen.ts(), "raw": {"event": "charge"},
-                 "status": "SUCCEEDED"}],
-            "asset": "USD/2", "createdAt": gen.ts(), "id": payment, "initialAmount": amount["amount"],
-            "metadata": {"order": str(index)}, "provider": "STRIPE", "raw": {"object": "charge"},
-            "reference": f"ch_{index}", "scheme": "visa", "status": "SUCCEEDED", "type": "PAY-IN"}})
-    return ("StripeTransfer", {"amount": amount["amount"], "asset": "USD/2", "destination": "acct_1N2xY7Kq9"},
-            None)
+        return (
+            "GetPayment",
+            {"id": payment},
+            {
+                "data": {
+                    "accountID": "acct_1N2xY7Kq9",
+                    "adjustments": [
+                        {
+                            "absolute": False,
+                            "amount": amount["amount"],
+                            "date": gen.ts(),
+                            "raw": {"event": "charge"},
+                            "status": "SUCCEEDED",
+                        }
+                    ],
+                    "asset": "USD/2",
+                    "createdAt": gen.ts(),
+                    "id": payment,
+                    "initialAmount": amount["amount"],
+                    "metadata": {"order": str(index)},
+                    "provider": "STRIPE",
+                    "raw": {"object": "charge"},
+                    "reference": f"ch_{index}",
+                    "scheme": "visa",
+                    "status": "SUCCEEDED",
+                    "type": "PAY-IN",
+                }
+            },
+        )
+    return (
+        "StripeTransfer",
+        {"amount": amount["amount"], "asset": "USD/2", "destination": "acct_1N2xY7Kq9"},
+        None,
+    )
 
 
 def stage_history_body(count: int, *, seed: int = 4) -> dict[str, Any]:

@@ -337,8 +337,16 @@ def _stats_cell(stats: Stats | None) -> str:
 
 def format_table(results: Sequence[Result]) -> str:
     """The report as a plain-text table (one line per result, notes underneath)."""
-    header = ("id", "unit", "subject med [min..max]", "baseline med [min..max]", "ratio",
-              "ratio med [min..max]", "target", "result")
+    header = (
+        "id",
+        "unit",
+        "subject med [min..max]",
+        "baseline med [min..max]",
+        "ratio",
+        "ratio med [min..max]",
+        "target",
+        "result",
+    )
     rows: list[tuple[str, ...]] = [header]
     for result in results:
         rows.append(
@@ -349,9 +357,9 @@ def format_table(results: Sequence[Result]) -> str:
                 _stats_cell(result.baseline),
                 result.ratio_label or "-",
                 _stats_cell(result.ratio),
-                "-" if result.target is None else (
-                    result.target.text() + ("" if result.target.metric == "ratio" else f" {result.unit}")
-                ),
+                "-"
+                if result.target is None
+                else (result.target.text() + ("" if result.target.metric == "ratio" else f" {result.unit}")),
                 result.status,
             )
         )

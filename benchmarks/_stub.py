@@ -27,8 +27,15 @@ class StubAdapter(BaseAdapter):
         self.routes = dict(routes)
         self.calls = 0
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         """Build the response for ``request`` from the prebuilt bytes."""
         self.calls += 1
         path = (request.path_url or "/").partition("?")[0]

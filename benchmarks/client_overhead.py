@@ -42,27 +42,52 @@ def run(settings: Settings) -> list[Result]:
         "history": f"{_PREFIX}/instances/{history_id}/stages/0/history",
         "instances": f"{_PREFIX}/instances",
     }
-    session, adapter = stub_session({
-        paths["instance"]: (200, bodies.instance_bytes),
-        paths["workflows"]: (200, bodies.workflows_bytes),
-        paths["history"]: (200, bodies.stage_history_bytes),
-        paths["instances"]: (200, bodies.instances_bytes),
-    })
+    session, adapter = stub_session(
+        {
+            paths["instance"]: (200, bodies.instance_bytes),
+            paths["workflows"]: (200, bodies.workflows_bytes),
+            paths["history"]: (200, bodies.stage_history_bytes),
+            paths["instances"]: (200, bodies.instances_bytes),
+        }
+    )
     client = OrchestrationClient(STUB_URL, session=session)
     n_workflows = len(bodies.workflows["data"])
     n_instances = len(bodies.instances["data"])
     n_activities = len(bodies.stage_history["data"])
 
     cases: list[tuple[str, str, Callable[[], object], str, float, int]] = [
-        ("client.get_instance", "get_instance: 1 instance, 3 status rows",
-         lambda: client.get_instance(instance_id), paths["instance"], SMALL_TARGET, 1),
-        ("client.list_workflows", f"list_workflows: {n_workflows} workflows x 5 stages",
-         lambda: client.list_workflows(), paths["workflows"], LARGE_TARGET, n_workflows),
-        ("client.stage_history", f"get_instance_stage_history: {n_activities} activities",
-         lambda: client.get_instance_stage_history(history_id, 0), paths["history"], LARGE_TARGET,
-         n_activities),
-        ("client.list_instances", f"list_instances: {n_instances} instances",
-         lambda: client.list_instances(), paths["instances"], LARGE_TARGET, n_instances),
+        (
+            "client.get_instance",
+            "get_instance: 1 instance, 3 status rows",
+            lambda: client.get_instance(instance_id),
+            paths["instance"],
+            SMALL_TARGET,
+            1,
+        ),
+        (
+            "client.list_workflows",
+            f"list_workflows: {n_workflows} workflows x 5 stages",
+            lambda: client.list_workflows(),
+            paths["workflows"],
+            LARGE_TARGET,
+            n_workflows,
+        ),
+        (
+            "client.stage_history",
+            f"get_instance_stage_history: {n_activities} activities",
+            lambda: client.get_instance_stage_history(history_id, 0),
+            paths["history"],
+            LARGE_TARGET,
+            n_activities,
+        ),
+        (
+            "client.list_instances",
+            f"list_instances: {n_instances} instances",
+            lambda: client.list_instances(),
+            paths["instances"],
+            LARGE_TARGET,
+            n_instances,
+        ),
     ]
     results = []
     for id_, title, call, path, target, items in cases:
@@ -73,10 +98,18 @@ def run(settings: Settings) -> list[Result]:
 
         _check(call, adapter_calls=lambda: adapter.calls, items=items)
         pair = compare(call, bare, settings)
-        results.append(result_from_pair(
-            pair, id=id_, title=title, subject_label="client method", baseline_label="session.get().json()",
-            ratio_label="client/bare", unit="us/call", target=Target("<=", target),
-        ))
+        results.append(
+            result_from_pair(
+                pair,
+                id=id_,
+                title=title,
+                subject_label="client method",
+                baseline_label="session.get().json()",
+                ratio_label="client/bare",
+                unit="us/call",
+                target=Target("<=", target),
+            )
+        )
     return results
 
 

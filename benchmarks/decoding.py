@@ -31,16 +31,34 @@ def run(settings: Settings) -> list[Result]:
 
     bodies = bodies_for(settings)
     cases: list[tuple[str, str, bytes, type[Any], int]] = [
-        ("decode.instance", "GetWorkflowInstanceResponse: 1 instance", bodies.instance_bytes,
-         GetWorkflowInstanceResponse, 1),
-        ("decode.workflows", f"ListWorkflowsResponse: {len(bodies.workflows['data'])} workflows",
-         bodies.workflows_bytes, ListWorkflowsResponse, len(bodies.workflows["data"])),
-        ("decode.stage_history",
-         f"GetWorkflowInstanceHistoryStageResponse: {len(bodies.stage_history['data'])} activities",
-         bodies.stage_history_bytes, GetWorkflowInstanceHistoryStageResponse,
-         len(bodies.stage_history["data"])),
-        ("decode.instances", f"ListRunsResponse: {len(bodies.instances['data'])} instances",
-         bodies.instances_bytes, ListRunsResponse, len(bodies.instances["data"])),
+        (
+            "decode.instance",
+            "GetWorkflowInstanceResponse: 1 instance",
+            bodies.instance_bytes,
+            GetWorkflowInstanceResponse,
+            1,
+        ),
+        (
+            "decode.workflows",
+            f"ListWorkflowsResponse: {len(bodies.workflows['data'])} workflows",
+            bodies.workflows_bytes,
+            ListWorkflowsResponse,
+            len(bodies.workflows["data"]),
+        ),
+        (
+            "decode.stage_history",
+            f"GetWorkflowInstanceHistoryStageResponse: {len(bodies.stage_history['data'])} activities",
+            bodies.stage_history_bytes,
+            GetWorkflowInstanceHistoryStageResponse,
+            len(bodies.stage_history["data"]),
+        ),
+        (
+            "decode.instances",
+            f"ListRunsResponse: {len(bodies.instances['data'])} instances",
+            bodies.instances_bytes,
+            ListRunsResponse,
+            len(bodies.instances["data"]),
+        ),
     ]
     results = []
     for id_, title, raw, cls, items in cases:
@@ -56,8 +74,17 @@ def run(settings: Settings) -> list[Result]:
             return json.loads(raw)
 
         pair = compare(typed, loads, settings)
-        results.append(result_from_pair(
-            pair, id=id_, title=title, subject_label="structure(parsed)", baseline_label="json.loads(bytes)",
-            ratio_label="structure/loads time", unit="items/s", per_call=items, ratio_of="time",
-        ))
+        results.append(
+            result_from_pair(
+                pair,
+                id=id_,
+                title=title,
+                subject_label="structure(parsed)",
+                baseline_label="json.loads(bytes)",
+                ratio_label="structure/loads time",
+                unit="items/s",
+                per_call=items,
+                ratio_of="time",
+            )
+        )
     return results

@@ -51,8 +51,9 @@ class FixedBytesServer(ThreadingHTTPServer):
     def __init__(self, body: bytes) -> None:
         super().__init__(("127.0.0.1", 0), _FixedHandler)
         self.body = body
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fixed-bytes-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="fixed-bytes-server", daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -84,8 +85,11 @@ def run(settings: Settings) -> list[Result]:
     fake.start()
     try:
         base = fake.url.rstrip("/")
-        url = f"{base}/instances/{instance_id}" if base.endswith("/api/orchestration") else (
-            f"{base}/api/orchestration/instances/{instance_id}")
+        url = (
+            f"{base}/instances/{instance_id}"
+            if base.endswith("/api/orchestration")
+            else (f"{base}/api/orchestration/instances/{instance_id}")
+        )
         fake_session = requests.Session()
         fake_session.trust_env = False
         first = fake_session.get(url)
@@ -99,16 +103,24 @@ def run(settings: Settings) -> list[Result]:
             fixed_url = f"{fixed.url}/api/orchestration/instances/{instance_id}"
             if fixed_session.get(fixed_url).content != first.content:
                 raise RuntimeError("the stdlib server did not answer the fake's bytes")
-            pair = compare(lambda: fake_session.get(url).content,
-                           lambda: fixed_session.get(fixed_url).content, settings)
+            pair = compare(
+                lambda: fake_session.get(url).content, lambda: fixed_session.get(fixed_url).content, settings
+            )
             fake_session.close()
             fixed_session.close()
         finally:
             fixed.stop()
     finally:
         fake.stop()
-    return [result_from_pair(
-        pair, id="http.get_instance", title="getInstance over keep-alive HTTP (3-stage instance)",
-        subject_label="FakeServer", baseline_label="stdlib http.server, fixed bytes",
-        ratio_label="fake/stdlib rate", unit="calls/s", target=Target(">=", TARGET),
-    )]
+    return [
+        result_from_pair(
+            pair,
+            id="http.get_instance",
+            title="getInstance over keep-alive HTTP (3-stage instance)",
+            subject_label="FakeServer",
+            baseline_label="stdlib http.server, fixed bytes",
+            ratio_label="fake/stdlib rate",
+            unit="calls/s",
+            target=Target(">=", TARGET),
+        )
+    ]

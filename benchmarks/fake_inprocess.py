@@ -32,9 +32,13 @@ _STATIC = "http://static.invalid" + _PREFIX
 
 #: The scenario's workflow: a send from the ledger's world account, a one-minute delay, an event.
 SCENARIO_STAGES: list[dict[str, Any]] = [
-    {"send": {"amount": {"amount": 100, "asset": "USD/2"},
-              "destination": {"account": {"id": "users:${user}", "ledger": "default"}},
-              "source": {"account": {"id": "world", "ledger": "default"}}}},
+    {
+        "send": {
+            "amount": {"amount": 100, "asset": "USD/2"},
+            "destination": {"account": {"id": "users:${user}", "ledger": "default"}},
+            "source": {"account": {"id": "world", "ledger": "default"}},
+        }
+    },
     {"delay": {"duration": "1m"}},
     {"wait_event": {"event": "approved"}},
 ]
@@ -54,8 +58,10 @@ def _activated(mock: responses.RequestsMock) -> Callable[[], AbstractContextMana
 
 def _expect(response: requests.Response, status: int) -> requests.Response:
     if response.status_code != status:
-        raise RuntimeError(f"{response.request.method} {response.url} answered {response.status_code} "
-                           f"(expected {status}): {response.content[:300]!r}")
+        raise RuntimeError(
+            f"{response.request.method} {response.url} answered {response.status_code} "
+            f"(expected {status}): {response.content[:300]!r}"
+        )
     return response
 
 
@@ -108,14 +114,38 @@ def run(settings: Settings) -> list[Result]:
         return lambda: scenario_once(session, base, scenario_flow.id, advance, None)
 
     cases: list[tuple[str, str, Callable[[], object], Callable[[], object], float, Target | None]] = [
-        ("fake.get_instance", "getInstance (1 noop stage)", get(_FAKE, instance_path),
-         get(_STATIC, instance_path), 1, Target(">=", READ_TARGET)),
-        ("fake.list_instances", f"listInstances?workflowID= ({len(instance_ids)} instances)",
-         get(_FAKE, list_path), get(_STATIC, list_path), 1, Target(">=", READ_TARGET)),
-        ("fake.run_workflow", "runWorkflow of a one-noop workflow", post(_FAKE, run_path),
-         post(_STATIC, run_path), 1, None),
-        ("fake.scenario", "send -> delay -> wait_event scenario (6 HTTP calls + clock advance)",
-         scenario(_FAKE, engine.advance), scenario(_STATIC, lambda _seconds: None), 6, None),
+        (
+            "fake.get_instance",
+            "getInstance (1 noop stage)",
+            get(_FAKE, instance_path),
+            get(_STATIC, instance_path),
+            1,
+            Target(">=", READ_TARGET),
+        ),
+        (
+            "fake.list_instances",
+            f"listInstances?workflowID= ({len(instance_ids)} instances)",
+            get(_FAKE, list_path),
+            get(_STATIC, list_path),
+            1,
+            Target(">=", READ_TARGET),
+        ),
+        (
+            "fake.run_workflow",
+            "runWorkflow of a one-noop workflow",
+            post(_FAKE, run_path),
+            post(_STATIC, run_path),
+            1,
+            None,
+        ),
+        (
+            "fake.scenario",
+            "send -> delay -> wait_event scenario (6 HTTP calls + clock advance)",
+            scenario(_FAKE, engine.advance),
+            scenario(_STATIC, lambda _seconds: None),
+            6,
+            None,
+        ),
     ]
     results = []
     for id_, title, subject, baseline, per_call, target in cases:
@@ -126,11 +156,19 @@ def run(settings: Settings) -> list[Result]:
                 if baseline() != fake_body:
                     raise RuntimeError(f"{id_}: the static route does not answer the fake's bytes")
         pair = compare(subject, baseline, settings, subject_context=fake_on, baseline_context=static_on)
-        results.append(result_from_pair(
-            pair, id=id_, title=title, subject_label="fake via responses",
-            baseline_label="static responses route",
-            ratio_label="fake/static rate", unit="calls/s", per_call=per_call, target=target,
-        ))
+        results.append(
+            result_from_pair(
+                pair,
+                id=id_,
+                title=title,
+                subject_label="fake via responses",
+                baseline_label="static responses route",
+                ratio_label="fake/static rate",
+                unit="calls/s",
+                per_call=per_call,
+                target=target,
+            )
+        )
     return results
 
 
@@ -169,4 +207,3 @@ def scenario_once(
         raise RuntimeError(f"the scenario did not complete: {final!r}")
     if len(answers[4][2].json()["data"]) != 3 or len(answers[5][2].json()["data"]) != 1:
         raise RuntimeError("the scenario's histories do not show 3 stages and 1 activity")
-

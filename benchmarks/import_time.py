@@ -40,12 +40,20 @@ STATEMENT = (
 def measure_once() -> tuple[float, float, dict[str, float]]:
     """One fresh interpreter: ms of ``import requests``, ms the package adds, and the ms (self time) of
     each module the package adds, from ``-X importtime``."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("PYTHONPROFILEIMPORTTIME", "PYTHONDONTWRITEBYTECODE")
+    }
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     process = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", STATEMENT],
-        capture_output=True, text=True, cwd=ROOT, env=env, check=False, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+        timeout=60,
     )
     if process.returncode != 0:
         raise RuntimeError(f"import failed: {process.stderr.strip().splitlines()[-1:]}")
@@ -81,14 +89,21 @@ def run(settings: Settings) -> list[Result]:
     names = {name for _, _, modules in samples for name in modules}
     self_ms = {name: statistics.median(modules.get(name, 0.0) for _, _, modules in samples) for name in names}
     heaviest = dict(sorted(self_ms.items(), key=lambda item: -item[1])[:12])
-    return [Result(
-        id="import.package", area=AREA,
-        title=f"import formance_orchestration on top of requests (-X importtime, {rounds} interpreters)",
-        unit="ms", subject_label="added by the package", subject=Stats.of(added),
-        baseline_label="import requests", baseline=Stats.of(baseline),
-        ratio_label="added/requests", ratio=Stats.of(ratios),
-        target=Target("<=", TARGET_MS, metric="subject"),
-        note=f"{len(names)} modules added; heaviest (self ms): "
-             + ", ".join(f"{name} {ms:.1f}" for name, ms in list(heaviest.items())[:6]),
-        extra={"modules_added": len(names), "heaviest_self_ms": heaviest},
-    ).judge()]
+    return [
+        Result(
+            id="import.package",
+            area=AREA,
+            title=f"import formance_orchestration on top of requests (-X importtime, {rounds} interpreters)",
+            unit="ms",
+            subject_label="added by the package",
+            subject=Stats.of(added),
+            baseline_label="import requests",
+            baseline=Stats.of(baseline),
+            ratio_label="added/requests",
+            ratio=Stats.of(ratios),
+            target=Target("<=", TARGET_MS, metric="subject"),
+            note=f"{len(names)} modules added; heaviest (self ms): "
+            + ", ".join(f"{name} {ms:.1f}" for name, ms in list(heaviest.items())[:6]),
+            extra={"modules_added": len(names), "heaviest_self_ms": heaviest},
+        ).judge()
+    ]

@@ -38,13 +38,20 @@ EXPECTED = (
 SAME_COST = 1.2
 MEMORY_TARGET = 5 * 1024
 THREE_NOOPS: dict[str, Any] = {"name": "three-noops", "stages": [{"noop": {}}, {"noop": {}}, {"noop": {}}]}
-SEND_DELAY_NOOP: dict[str, Any] = {"name": "send-delay-noop", "stages": [
-    {"send": {"amount": {"amount": 100, "asset": "USD/2"},
-              "destination": {"account": {"id": "users:${user}", "ledger": "default"}},
-              "source": {"account": {"id": "world", "ledger": "default"}}}},
-    {"delay": {"duration": "10s"}},
-    {"noop": {}},
-]}
+SEND_DELAY_NOOP: dict[str, Any] = {
+    "name": "send-delay-noop",
+    "stages": [
+        {
+            "send": {
+                "amount": {"amount": 100, "asset": "USD/2"},
+                "destination": {"account": {"id": "users:${user}", "ledger": "default"}},
+                "source": {"account": {"id": "world", "ledger": "default"}},
+            }
+        },
+        {"delay": {"duration": "10s"}},
+        {"noop": {}},
+    ],
+}
 
 
 class _Store:
@@ -80,14 +87,16 @@ class _Store:
 
         middle = self.instance_ids[len(self.instance_ids) // 2]
         get = FakeRequest(method="GET", path=f"/api/orchestration/instances/{middle}")
-        listing = FakeRequest(method="GET", path="/api/orchestration/instances",
-                              query=f"workflowID={self.target}")
+        listing = FakeRequest(
+            method="GET", path="/api/orchestration/instances", query=f"workflowID={self.target}"
+        )
         handle = self.app.handle
         for request, expected in ((get, b'"id"'), (listing, self.instance_ids[-1].encode())):
             answer = handle(request)
             if answer.status != 200 or expected not in answer.body:
                 raise RuntimeError(
-                    f"{request.path}?{request.query} answered {answer.status}: {answer.body[:200]!r}")
+                    f"{request.path}?{request.query} answered {answer.status}: {answer.body[:200]!r}"
+                )
         return (lambda: handle(get)), (lambda: handle(listing))
 
 
@@ -125,18 +134,28 @@ def run(settings: Settings) -> list[Result]:
     results: list[Result] = []
 
     per_instance = _memory_per_instance(dict(THREE_NOOPS), memory_count, None)
-    results.append(Result(
-        id="scale.memory_per_instance", area=AREA,
-        title=f"memory per finished instance, 3 noop stages (tracemalloc, {memory_count} instances)",
-        unit="B", subject_label="engine", subject=Stats(per_instance, per_instance, per_instance),
-        target=Target("<=", MEMORY_TARGET, metric="subject"),
-    ).judge())
+    results.append(
+        Result(
+            id="scale.memory_per_instance",
+            area=AREA,
+            title=f"memory per finished instance, 3 noop stages (tracemalloc, {memory_count} instances)",
+            unit="B",
+            subject_label="engine",
+            subject=Stats(per_instance, per_instance, per_instance),
+            target=Target("<=", MEMORY_TARGET, metric="subject"),
+        ).judge()
+    )
     per_send = _memory_per_instance(SEND_DELAY_NOOP, memory_count, {"user": "001"})
-    results.append(Result(
-        id="scale.memory_per_send_instance", area=AREA,
-        title=f"memory per finished send+delay+noop instance, bank records included ({memory_count})",
-        unit="B", subject_label="engine + bank", subject=Stats(per_send, per_send, per_send),
-    ).judge())
+    results.append(
+        Result(
+            id="scale.memory_per_send_instance",
+            area=AREA,
+            title=f"memory per finished send+delay+noop instance, bank records included ({memory_count})",
+            unit="B",
+            subject_label="engine + bank",
+            subject=Stats(per_send, per_send, per_send),
+        ).judge()
+    )
 
     small = _Store(10)
     gc.collect()
@@ -147,12 +166,17 @@ def run(settings: Settings) -> list[Result]:
         gc.freeze()
         biggest = stores[-1]
         rate = biggest.size / biggest.seconds
-        results.append(Result(
-            id="scale.seed_rate", area=AREA,
-            title=f"seeding through Engine.run_workflow (3 noop stages), {biggest.size:,} instances "
-                  f"in {biggest.seconds:.1f} s",
-            unit="items/s", subject_label="Engine.run_workflow", subject=Stats(rate, rate, rate),
-        ).judge())
+        results.append(
+            Result(
+                id="scale.seed_rate",
+                area=AREA,
+                title=f"seeding through Engine.run_workflow (3 noop stages), {biggest.size:,} instances "
+                f"in {biggest.seconds:.1f} s",
+                unit="items/s",
+                subject_label="Engine.run_workflow",
+                subject=Stats(rate, rate, rate),
+            ).judge()
+        )
         small_get, small_list = small.calls()
         for label, store in zip(("large", "huge"), stores, strict=True):
             get, listing = store.calls()
@@ -161,11 +185,18 @@ def run(settings: Settings) -> list[Result]:
                 ("list_by_workflow", listing, small_list, "listInstances?workflowID= (10 returned)"),
             ):
                 pair = compare(subject, baseline, settings)
-                results.append(result_from_pair(
-                    pair, id=f"scale.{name}.{label}", title=f"{title}: store of {store.size:,} vs 10",
-                    subject_label=f"{store.size:,} instances", baseline_label="10 instances",
-                    ratio_label="big/small time", unit="us/call", target=Target("<=", SAME_COST),
-                ))
+                results.append(
+                    result_from_pair(
+                        pair,
+                        id=f"scale.{name}.{label}",
+                        title=f"{title}: store of {store.size:,} vs 10",
+                        subject_label=f"{store.size:,} instances",
+                        baseline_label="10 instances",
+                        ratio_label="big/small time",
+                        unit="us/call",
+                        target=Target("<=", SAME_COST),
+                    )
+                )
         del stores
     finally:
         gc.unfreeze()

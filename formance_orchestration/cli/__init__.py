@@ -108,8 +108,9 @@ def run(
         return int(code)
 
 
-def _parse(parser: argparse.ArgumentParser, args: list[str], stdout: TextIO,
-           stderr: TextIO) -> argparse.Namespace:
+def _parse(
+    parser: argparse.ArgumentParser, args: list[str], stdout: TextIO, stderr: TextIO
+) -> argparse.Namespace:
     """``parser.parse_args`` with argparse's own messages sent to our streams."""
     import contextlib
 

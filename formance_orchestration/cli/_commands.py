@@ -110,20 +110,24 @@ def _run(ctx: Context, args: argparse.Namespace, workflow_id: str, workflow: Map
         if _json(ctx):
             ctx.console.json(instance)
         else:
-            ctx.console.line(f"Started instance {instance_id} of workflow {workflow_id} "
-                             f"at {format_time(instance.get('createdAt'))} UTC")
+            ctx.console.line(
+                f"Started instance {instance_id} of workflow {workflow_id} "
+                f"at {format_time(instance.get('createdAt'))} UTC"
+            )
     if not args.wait:
         return ExitCode.OK
     if not args.quiet and not _json(ctx):
         ctx.console.line(f"Started instance {instance_id}; waiting for it to end...")
         ctx.console.out.flush()
-    final = wait_for_instance(ctx, instance_id, timeout=args.wait_timeout, interval=args.wait_interval,
-                              progress=args.progress)
+    final = wait_for_instance(
+        ctx, instance_id, timeout=args.wait_timeout, interval=args.wait_interval, progress=args.progress
+    )
     return _report_final(ctx, final, workflow, quiet=args.quiet)
 
 
-def _report_final(ctx: Context, instance: Mapping[str, Any], workflow: Mapping[str, Any] | None, *,
-                  quiet: bool = False) -> int:
+def _report_final(
+    ctx: Context, instance: Mapping[str, Any], workflow: Mapping[str, Any] | None, *, quiet: bool = False
+) -> int:
     code = exit_code_for(instance)
     if not quiet:
         if _json(ctx):
@@ -177,8 +181,9 @@ def instances_history(ctx: Context, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def collect_activities(ctx: Context, instance_id: str,
-                       history: Sequence[Mapping[str, Any]]) -> dict[int, list[dict[str, Any]] | str]:
+def collect_activities(
+    ctx: Context, instance_id: str, history: Sequence[Mapping[str, Any]]
+) -> dict[int, list[dict[str, Any]] | str]:
     """Stage number -> activities, for every send stage of an instance history."""
     from formance_orchestration._exceptions import OrchestrationError
     from formance_orchestration.cli._errors import describe_exception
@@ -216,15 +221,18 @@ def instances_abort(ctx: Context, args: argparse.Namespace) -> int:
     """``instances abort ID`` (no output with ``-o json``: the API answers 204)."""
     ctx.client.cancel_event(args.instance_id)
     if not _json(ctx):
-        ctx.console.line(f"Abort requested for instance {args.instance_id} "
-                         f"(it stops asynchronously; follow it with: instances wait {args.instance_id}).")
+        ctx.console.line(
+            f"Abort requested for instance {args.instance_id} "
+            f"(it stops asynchronously; follow it with: instances wait {args.instance_id})."
+        )
     return ExitCode.OK
 
 
 def instances_wait(ctx: Context, args: argparse.Namespace) -> int:
     """``instances wait ID [--timeout S]``: exit 0 succeeded, 3 failed/aborted, 4 timed out."""
-    final = wait_for_instance(ctx, args.instance_id, timeout=args.wait_timeout, interval=args.wait_interval,
-                              progress=args.progress)
+    final = wait_for_instance(
+        ctx, args.instance_id, timeout=args.wait_timeout, interval=args.wait_interval, progress=args.progress
+    )
     return _report_final(ctx, final, None)
 
 

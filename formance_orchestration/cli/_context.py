@@ -76,7 +76,11 @@ def make_client(settings: Settings) -> OrchestrationClient:
 
 @contextmanager
 def open_context(
-    settings: Settings, console: Console, stdin: TextIO, *, fake: bool | None = None,
+    settings: Settings,
+    console: Console,
+    stdin: TextIO,
+    *,
+    fake: bool | None = None,
 ) -> Iterator[Context]:
     """Yield a context whose client talks to the configured server, or to an embedded fake.
 
@@ -91,8 +95,14 @@ def open_context(
     use_fake = settings.fake if fake is None else fake
     if not use_fake:
         with make_client(settings) as client:
-            yield Context(settings=settings, console=console, client=client, stdin=stdin, sleep=SLEEP,
-                          monotonic=MONOTONIC)
+            yield Context(
+                settings=settings,
+                console=console,
+                client=client,
+                stdin=stdin,
+                sleep=SLEEP,
+                monotonic=MONOTONIC,
+            )
         return
 
     from fakeserver._app import FakeApp
@@ -100,8 +110,12 @@ def open_context(
 
     app = FakeApp(prefix=settings.prefix or DEFAULT_PREFIX)
     fake_settings = Settings(
-        base_url=settings.base_url, prefix=settings.prefix, timeout=settings.timeout, retries=0,
-        output=settings.output, fake=True,
+        base_url=settings.base_url,
+        prefix=settings.prefix,
+        timeout=settings.timeout,
+        retries=0,
+        output=settings.output,
+        fake=True,
     )
     orchestration = FakeOrchestration(app, base_url=settings.base_url, prefix=settings.prefix)
     with orchestration, make_client(fake_settings) as client:
@@ -114,6 +128,11 @@ def open_context(
             return float(clock.now().timestamp())
 
         yield Context(
-            settings=fake_settings, console=console, client=client, stdin=stdin, fake=orchestration,
-            sleep=advance, monotonic=now,
+            settings=fake_settings,
+            console=console,
+            client=client,
+            stdin=stdin,
+            fake=orchestration,
+            sleep=advance,
+            monotonic=now,
         )

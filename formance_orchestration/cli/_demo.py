@@ -118,8 +118,12 @@ def _run(ctx: Context, amount: int) -> ExitCode:
         say(f"Funded {ACCOUNT} with {INITIAL_FUNDS} {ASSET} and created the wallet {WALLET_NAME!r}.")
         say()
         console.table(
-            [Column("holder", shrink=False), Column("where"), Column("asset", shrink=False),
-             Column("balance", shrink=False, align=">")],
+            [
+                Column("holder", shrink=False),
+                Column("where"),
+                Column("asset", shrink=False),
+                Column("balance", shrink=False, align=">"),
+            ],
             [(holder, where, ASSET, before[holder]) for holder, where in _holder_rows(wallet_id)],
         )
         say()
@@ -177,28 +181,37 @@ def _run(ctx: Context, amount: int) -> ExitCode:
     # 7. balances
     after = _balances(ctx, wallet_id)
     if as_json:
-        console.json({
-            "workflow": workflow,
-            "instance": instance,
-            "history": history,
-            "activities": {str(number): items for number, items in activities.items()},
-            "balances": {"asset": ASSET, "before": before, "after": after},
-        })
+        console.json(
+            {
+                "workflow": workflow,
+                "instance": instance,
+                "history": history,
+                "activities": {str(number): items for number, items in activities.items()},
+                "balances": {"asset": ASSET, "before": before, "after": after},
+            }
+        )
     else:
         console.heading("7. Balances before and after")
         console.table(
-            [Column("holder", shrink=False), Column("asset", shrink=False),
-             Column("before", shrink=False, align=">"), Column("after", shrink=False, align=">"),
-             Column("change", shrink=False, align=">")],
-            [(holder, ASSET, before[holder], after[holder], _signed(after[holder] - before[holder]))
-             for holder, _ in _holder_rows(wallet_id)],
+            [
+                Column("holder", shrink=False),
+                Column("asset", shrink=False),
+                Column("before", shrink=False, align=">"),
+                Column("after", shrink=False, align=">"),
+                Column("change", shrink=False, align=">"),
+            ],
+            [
+                (holder, ASSET, before[holder], after[holder], _signed(after[holder] - before[holder]))
+                for holder, _ in _holder_rows(wallet_id)
+            ],
         )
         say()
         _outro(console, status, amount)
     moved = after[ACCOUNT] == before[ACCOUNT] - amount and _moved_to_wallet(after, before, amount)
     if status != "succeeded" or not moved:
-        console.note(f"demo: the instance {status} and the balances "
-                     f"{'moved' if moved else 'did not move as expected'}")
+        console.note(
+            f"demo: the instance {status} and the balances {'moved' if moved else 'did not move as expected'}"
+        )
         return ExitCode.INSTANCE_FAILED
     return ExitCode.OK
 
@@ -210,8 +223,10 @@ def _moved_to_wallet(after: Mapping[str, int], before: Mapping[str, int], amount
 
 def _outro(console: Console, status: str, amount: int) -> None:
     if status == "succeeded":
-        console.paragraph(f"Done: the instance succeeded and {amount} {ASSET} moved from {ACCOUNT} "
-                          f"to the wallet {WALLET_NAME!r}.")
+        console.paragraph(
+            f"Done: the instance succeeded and {amount} {ASSET} moved from {ACCOUNT} "
+            f"to the wallet {WALLET_NAME!r}."
+        )
     else:
         console.paragraph(f"The instance {status}.")
     console.paragraph(

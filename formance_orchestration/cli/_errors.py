@@ -150,10 +150,15 @@ _REASONS = (
 
 
 #: Reasons meaning the connection was never made.
-_CONNECT_REASONS = frozenset({
-    "connection refused", "unknown host", "network unreachable", "TLS certificate verification failed",
-    "TLS error",
-})
+_CONNECT_REASONS = frozenset(
+    {
+        "connection refused",
+        "unknown host",
+        "network unreachable",
+        "TLS certificate verification failed",
+        "TLS error",
+    }
+)
 
 
 def _reason(exc: BaseException) -> str:

@@ -91,11 +91,15 @@ def _connection_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     group = common.add_argument_group("connection and output")
     group.add_argument(
-        "--base-url", "--url", dest="base_url", metavar="URL",
+        "--base-url",
+        "--url",
+        dest="base_url",
+        metavar="URL",
         help=f"stack or service base URL [${ENV_BASE_URL}, default {DEFAULT_BASE_URL}]",
     )
     group.add_argument(
-        "--prefix", metavar="PATH",
+        "--prefix",
+        metavar="PATH",
         help=f"service path prefix, '' for none [${ENV_PREFIX}, default {DEFAULT_PREFIX}]",
     )
     group.add_argument("--token", metavar="TOKEN", help=f"bearer token [${ENV_TOKEN}]")
@@ -105,19 +109,25 @@ def _connection_options() -> argparse.ArgumentParser:
     )
     group.add_argument("--token-url", metavar="URL", help=f"OAuth2 token endpoint [${ENV_TOKEN_URL}]")
     group.add_argument(
-        "--http-timeout", dest="http_timeout", metavar="SECONDS",
+        "--http-timeout",
+        dest="http_timeout",
+        metavar="SECONDS",
         help=f"HTTP timeout per request, same as the global --timeout [${ENV_TIMEOUT}]",
     )
     group.add_argument(
-        "--retries", metavar="N",
+        "--retries",
+        metavar="N",
         help=f"retries of a request that failed on the way (connection, 429, 502-504) [${ENV_RETRIES}]",
     )
     group.add_argument(
-        "-o", "--output", choices=OUTPUT_FORMATS,
+        "-o",
+        "--output",
+        choices=OUTPUT_FORMATS,
         help=f"table (for people, the default) or json (API wire names, for scripts) [${ENV_OUTPUT}]",
     )
     group.add_argument(
-        "--fake", action="store_true",
+        "--fake",
+        action="store_true",
         help="run against an embedded in-memory fake (its state lives for this one command)",
     )
     return common
@@ -125,12 +135,20 @@ def _connection_options() -> argparse.ArgumentParser:
 
 def _add_wait_options(parser: argparse.ArgumentParser, *, what: str) -> None:
     parser.add_argument(
-        "--timeout", dest="wait_timeout", type=_seconds, default=DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+        "--timeout",
+        dest="wait_timeout",
+        type=_seconds,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS",
         help=f"{what} at most this long, 0 for no limit (default {DEFAULT_WAIT_TIMEOUT:g})",
     )
     parser.add_argument(
-        "--interval", dest="wait_interval", type=_seconds, default=DEFAULT_WAIT_INTERVAL,
-        metavar="SECONDS", help=f"poll every SECONDS (default {DEFAULT_WAIT_INTERVAL:g})",
+        "--interval",
+        dest="wait_interval",
+        type=_seconds,
+        default=DEFAULT_WAIT_INTERVAL,
+        metavar="SECONDS",
+        help=f"poll every SECONDS (default {DEFAULT_WAIT_INTERVAL:g})",
     )
     parser.add_argument(
         "--no-progress", dest="progress", action="store_false", help="do not report progress on stderr"
@@ -139,11 +157,17 @@ def _add_wait_options(parser: argparse.ArgumentParser, *, what: str) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--var", dest="variables", action="append", type=_variable, default=[], metavar="NAME=VALUE",
+        "--var",
+        dest="variables",
+        action="append",
+        type=_variable,
+        default=[],
+        metavar="NAME=VALUE",
         help="a run variable (repeat for more); strings only, as the API takes them",
     )
     parser.add_argument(
-        "--wait", action="store_true",
+        "--wait",
+        action="store_true",
         help="poll until the instance ends; exit 3 if it failed or was aborted, 4 on timeout",
     )
     _add_wait_options(parser, what="with --wait, wait")
@@ -156,16 +180,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Formatter, parents=[common]
     )
     parser.add_argument(
-        "--timeout", dest="http_timeout", metavar="SECONDS", default=argparse.SUPPRESS,
+        "--timeout",
+        dest="http_timeout",
+        metavar="SECONDS",
+        default=argparse.SUPPRESS,
         help=f"HTTP timeout per request in seconds [${ENV_TIMEOUT}]",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def leaf(group: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
-             help: str, handler: str) -> argparse.ArgumentParser:
+    def leaf(
+        group: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, handler: str
+    ) -> argparse.ArgumentParser:
         sub = group.add_parser(
-            name, help=help, description=help[:1].upper() + help[1:] + ".", parents=[common],
+            name,
+            help=help,
+            description=help[:1].upper() + help[1:] + ".",
+            parents=[common],
             formatter_class=_Formatter,
         )
         sub.set_defaults(handler=handler)
@@ -173,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # workflows
     workflows = commands.add_parser(
-        "workflows", help="list, show, create and run workflows", description="Workflows.",
+        "workflows",
+        help="list, show, create and run workflows",
+        description="Workflows.",
         formatter_class=_Formatter,
     )
     workflow_commands = workflows.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
@@ -196,7 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # instances
     instances = commands.add_parser(
-        "instances", help="inspect and drive workflow instances", description="Workflow instances.",
+        "instances",
+        help="inspect and drive workflow instances",
+        description="Workflow instances.",
         formatter_class=_Formatter,
     )
     instance_commands = instances.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
@@ -208,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     show = leaf(instance_commands, "show", "show an instance and the status of each stage", "instances_show")
     show.add_argument("instance_id", metavar="ID", type=_identifier)
     history = leaf(
-        instance_commands, "history", "show the stages an instance ran, with their activities",
+        instance_commands,
+        "history",
+        "show the stages an instance ran, with their activities",
         "instances_history",
     )
     history.add_argument("instance_id", metavar="ID", type=_identifier)
@@ -217,16 +254,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stage_history.add_argument("instance_id", metavar="ID", type=_identifier)
     stage_history.add_argument("stage", metavar="N", type=int, help="stage number, from 0")
-    send_event = leaf(
-        instance_commands, "send-event", "send an event to an instance", "instances_send_event"
-    )
+    send_event = leaf(instance_commands, "send-event", "send an event to an instance", "instances_send_event")
     send_event.add_argument("instance_id", metavar="ID", type=_identifier)
     send_event.add_argument("event", metavar="NAME", help="the event name (case-sensitive)")
     abort = leaf(instance_commands, "abort", "abort a running instance", "instances_abort")
     abort.add_argument("instance_id", metavar="ID", type=_identifier)
     wait = leaf(
-        instance_commands, "wait",
-        "wait until an instance ends; exit 3 if it failed or was aborted, 4 on timeout", "instances_wait",
+        instance_commands,
+        "wait",
+        "wait until an instance ends; exit 3 if it failed or was aborted, 4 on timeout",
+        "instances_wait",
     )
     wait.add_argument("instance_id", metavar="ID", type=_identifier)
     _add_wait_options(wait, what="wait")
@@ -234,17 +271,23 @@ def build_parser() -> argparse.ArgumentParser:
     # misc
     leaf(commands, "server-info", "show the server's version", "server_info")
     demo = leaf(
-        commands, "demo",
-        "run a payout workflow end to end against an embedded fake and narrate it", "demo",
+        commands,
+        "demo",
+        "run a payout workflow end to end against an embedded fake and narrate it",
+        "demo",
     )
     demo.add_argument("--amount", type=int, default=2500, help="amount to send, in cents (default 2500)")
     fake = commands.add_parser(
-        "fake", help="the fake server", description="The in-memory fake of the Orchestration API.",
+        "fake",
+        help="the fake server",
+        description="The in-memory fake of the Orchestration API.",
         formatter_class=_Formatter,
     )
     fake_commands = fake.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", required=True)
     serve = fake_commands.add_parser(
-        "serve", help="serve the fake over HTTP (same as python -m fakeserver)", add_help=False,
+        "serve",
+        help="serve the fake over HTTP (same as python -m fakeserver)",
+        add_help=False,
         description="Serve the fake over HTTP; every argument goes to python -m fakeserver.",
     )
     serve.add_argument("args", nargs=argparse.REMAINDER, help="arguments of python -m fakeserver")

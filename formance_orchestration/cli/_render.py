@@ -82,7 +82,8 @@ def render_table(
     """
     cells = [[_cell(value) for value in row] for row in rows]
     keep = [
-        index for index, column in enumerate(columns)
+        index
+        for index, column in enumerate(columns)
         if not column.optional or any(index < len(row) and row[index] for row in cells)
     ]
     if len(keep) < len(columns):
@@ -96,9 +97,7 @@ def render_table(
     if width is not None:
         available = width - len(indent) - len(_SEPARATOR) * (len(columns) - 1)
         floors = [
-            min(widths[index], max(column.min_width, len(headers[index])))
-            if column.shrink
-            else widths[index]
+            min(widths[index], max(column.min_width, len(headers[index]))) if column.shrink else widths[index]
             for index, column in enumerate(columns)
         ]
         excess = sum(widths) - available
@@ -120,8 +119,9 @@ def render_table(
     return lines
 
 
-def _join(texts: Sequence[str], columns: Sequence[Column], widths: Sequence[int], ellipsis: str,
-          indent: str) -> str:
+def _join(
+    texts: Sequence[str], columns: Sequence[Column], widths: Sequence[int], ellipsis: str, indent: str
+) -> str:
     parts = []
     for text, column, size in zip(texts, columns, widths, strict=True):
         cut = truncate(text, size, ellipsis)
@@ -129,8 +129,9 @@ def _join(texts: Sequence[str], columns: Sequence[Column], widths: Sequence[int]
     return (indent + _SEPARATOR.join(parts)).rstrip()
 
 
-def render_key_values(pairs: Sequence[tuple[str, object]], *, width: int | None = None,
-                      ellipsis: str = "…") -> list[str]:
+def render_key_values(
+    pairs: Sequence[tuple[str, object]], *, width: int | None = None, ellipsis: str = "…"
+) -> list[str]:
     """Render ``label  value`` lines with the values aligned; ``None`` values print as ``-``."""
     label_width = max((len(label) for label, _ in pairs), default=0)
     lines = []
@@ -248,15 +249,22 @@ class Console:
 
         self.lines(textwrap.wrap(text, width=min(self.width, 100), break_on_hyphens=False) or [""])
 
-    def table(self, columns: Sequence[Column], rows: Iterable[Sequence[object]], *, indent: str = "",
-              empty: str | None = None) -> None:
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Iterable[Sequence[object]],
+        *,
+        indent: str = "",
+        empty: str | None = None,
+    ) -> None:
         """Print a table that fits the width; ``empty`` is printed instead when there are no rows."""
         materialized = list(rows)
         if not materialized and empty is not None:
             self.line(indent + empty)
             return
-        self.lines(render_table(columns, materialized, width=self.width, ellipsis=self.ellipsis,
-                                indent=indent))
+        self.lines(
+            render_table(columns, materialized, width=self.width, ellipsis=self.ellipsis, indent=indent)
+        )
 
     def key_values(self, pairs: Sequence[tuple[str, object]]) -> None:
         """Print aligned ``label  value`` lines."""

@@ -56,11 +56,19 @@ def _name(workflow: Mapping[str, Any]) -> str:
 def show_workflows(console: Console, workflows: Sequence[Mapping[str, Any]]) -> None:
     """``workflows list``: one row per workflow."""
     console.table(
-        [_ID, Column("name", min_width=12), Column("stages", min_width=12),
-         Column("created (UTC)", shrink=False)],
+        [
+            _ID,
+            Column("name", min_width=12),
+            Column("stages", min_width=12),
+            Column("created (UTC)", shrink=False),
+        ],
         (
-            [wf.get("id"), _name(wf) or "-", ", ".join(workflow_stage_types(wf)) or "-",
-             format_time(wf.get("createdAt"))]
+            [
+                wf.get("id"),
+                _name(wf) or "-",
+                ", ".join(workflow_stage_types(wf)) or "-",
+                format_time(wf.get("createdAt")),
+            ]
             for wf in workflows
         ),
         empty="No workflows.",
@@ -70,20 +78,28 @@ def show_workflows(console: Console, workflows: Sequence[Mapping[str, Any]]) -> 
 def show_workflow(console: Console, workflow: Mapping[str, Any]) -> None:
     """``workflows show``: the workflow's fields, then one row per configured stage."""
     stages = _stages_of(workflow)
-    console.key_values([
-        ("Workflow", workflow.get("id")),
-        ("Name", _name(workflow)),
-        ("Created", _utc(workflow.get("createdAt"))),
-        ("Stages", len(stages)),
-    ])
+    console.key_values(
+        [
+            ("Workflow", workflow.get("id")),
+            ("Name", _name(workflow)),
+            ("Created", _utc(workflow.get("createdAt"))),
+            ("Stages", len(stages)),
+        ]
+    )
     if stages:
         console.line()
         rows = []
         for number, stage in enumerate(stages):
             kind, params = unwrap_stage(stage)
             rows.append([number, kind, stage_summary(kind, params) or "-"])
-        console.table([Column("stage", shrink=False, align=">"), Column("type", shrink=False),
-                       Column("what it does", min_width=20)], rows)
+        console.table(
+            [
+                Column("stage", shrink=False, align=">"),
+                Column("type", shrink=False),
+                Column("what it does", min_width=20),
+            ],
+            rows,
+        )
 
 
 def _utc(value: Any) -> str:
@@ -94,13 +110,21 @@ def _utc(value: Any) -> str:
 def show_instances(console: Console, instances: Sequence[Mapping[str, Any]], *, running: bool) -> None:
     """``instances list``: one row per instance."""
     console.table(
-        [_ID, Column("workflow", shrink=True, min_width=13), Column("status", shrink=False),
-         Column("created (UTC)", shrink=False), Column("ended (UTC)", shrink=True, min_width=_TIME_UTC_MIN),
-         Column("error", min_width=12, optional=True)],
+        [
+            _ID,
+            Column("workflow", shrink=True, min_width=13),
+            Column("status", shrink=False),
+            Column("created (UTC)", shrink=False),
+            Column("ended (UTC)", shrink=True, min_width=_TIME_UTC_MIN),
+            Column("error", min_width=12, optional=True),
+        ],
         (
             [
-                inst.get("id"), inst.get("workflowID"), instance_status(inst),
-                format_time(inst.get("createdAt")), format_time(inst.get("terminatedAt")),
+                inst.get("id"),
+                inst.get("workflowID"),
+                instance_status(inst),
+                format_time(inst.get("createdAt")),
+                format_time(inst.get("terminatedAt")),
                 inst.get("error") or "",
             ]
             for inst in instances
@@ -109,8 +133,9 @@ def show_instances(console: Console, instances: Sequence[Mapping[str, Any]], *, 
     )
 
 
-def show_instance(console: Console, instance: Mapping[str, Any],
-                  workflow: Mapping[str, Any] | None = None) -> None:
+def show_instance(
+    console: Console, instance: Mapping[str, Any], workflow: Mapping[str, Any] | None = None
+) -> None:
     """``instances show``: the instance's fields, then each stage with status, times and error.
 
     :param instance: the instance (with ``status``), wire form.
@@ -140,12 +165,26 @@ def show_instance(console: Console, instance: Mapping[str, Any],
         for row in sorted(rows_in, key=lambda item: int(item.get("stage", 0))):
             number = row.get("stage")
             kind = types[number] if isinstance(number, int) and 0 <= number < len(types) else "?"
-            rows.append([number, kind, stage_status(row), format_time(row.get("startedAt")),
-                         format_time(row.get("terminatedAt")), elapsed(row), row.get("error") or ""])
-        columns = [Column("stage", shrink=False, align=">"), Column("type", shrink=False),
-                   Column("status", shrink=False), Column("started (UTC)", shrink=False),
-                   Column("ended (UTC)", min_width=_TIME_UTC_MIN), Column("took", shrink=False),
-                   Column("error", min_width=12, optional=True)]
+            rows.append(
+                [
+                    number,
+                    kind,
+                    stage_status(row),
+                    format_time(row.get("startedAt")),
+                    format_time(row.get("terminatedAt")),
+                    elapsed(row),
+                    row.get("error") or "",
+                ]
+            )
+        columns = [
+            Column("stage", shrink=False, align=">"),
+            Column("type", shrink=False),
+            Column("status", shrink=False),
+            Column("started (UTC)", shrink=False),
+            Column("ended (UTC)", min_width=_TIME_UTC_MIN),
+            Column("took", shrink=False),
+            Column("error", min_width=12, optional=True),
+        ]
         if not types:
             del columns[1]
             for row_cells in rows:
@@ -158,8 +197,11 @@ def show_instance(console: Console, instance: Mapping[str, Any],
         console.line("No stage has started yet.")
 
 
-def show_history(console: Console, history: Sequence[Mapping[str, Any]],
-                 activities: Mapping[int, Sequence[Mapping[str, Any]] | str]) -> None:
+def show_history(
+    console: Console,
+    history: Sequence[Mapping[str, Any]],
+    activities: Mapping[int, Sequence[Mapping[str, Any]] | str],
+) -> None:
     """``instances history``: one row per started stage, then the activities of each send stage.
 
     :param history: the instance history items, wire form.
@@ -177,12 +219,27 @@ def show_history(console: Console, history: Sequence[Mapping[str, Any]],
         kind = stage_type(str(item.get("name", "")))
         params = item.get("input")
         summary = stage_summary(kind, params if isinstance(params, Mapping) else {}, names)
-        rows.append([number, kind, stage_status(item), format_time(item.get("startedAt")), elapsed(item),
-                     summary or "-", item.get("error") or ""])
+        rows.append(
+            [
+                number,
+                kind,
+                stage_status(item),
+                format_time(item.get("startedAt")),
+                elapsed(item),
+                summary or "-",
+                item.get("error") or "",
+            ]
+        )
     console.table(
-        [Column("stage", shrink=False, align=">"), Column("type", shrink=False),
-         Column("status", shrink=False), Column("started (UTC)", shrink=False), Column("took", shrink=False),
-         Column("input", min_width=20), Column("error", min_width=12, optional=True)],
+        [
+            Column("stage", shrink=False, align=">"),
+            Column("type", shrink=False),
+            Column("status", shrink=False),
+            Column("started (UTC)", shrink=False),
+            Column("took", shrink=False),
+            Column("input", min_width=20),
+            Column("error", min_width=12, optional=True),
+        ],
         rows,
     )
     for number in sorted(activities):
@@ -195,8 +252,13 @@ def show_history(console: Console, history: Sequence[Mapping[str, Any]],
         show_activities(console, items, indent="  ", names=names)
 
 
-def show_activities(console: Console, items: Sequence[Mapping[str, Any]], *, indent: str = "",
-                    names: Mapping[str, str] | None = None) -> None:
+def show_activities(
+    console: Console,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    indent: str = "",
+    names: Mapping[str, str] | None = None,
+) -> None:
     """``instances stage-history``: one row per activity, saying what moved from where to where.
 
     :param items: the stage history items, wire form.
@@ -205,12 +267,21 @@ def show_activities(console: Console, items: Sequence[Mapping[str, Any]], *, ind
     if names is None:
         names = wallet_names(items)
     console.table(
-        [Column("#", shrink=False, align=">"), Column("activity", min_width=30),
-         Column("result", min_width=10, optional=True), Column("status", shrink=False),
-         Column("error", min_width=16, optional=True)],
+        [
+            Column("#", shrink=False, align=">"),
+            Column("activity", min_width=30),
+            Column("result", min_width=10, optional=True),
+            Column("status", shrink=False),
+            Column("error", min_width=16, optional=True),
+        ],
         (
-            [index, activity_details(item, names), activity_result(item), activity_status(item),
-             activity_problem(item)]
+            [
+                index,
+                activity_details(item, names),
+                activity_result(item),
+                activity_status(item),
+                activity_problem(item),
+            ]
             for index, item in enumerate(items, start=1)
         ),
         indent=indent,

@@ -48,8 +48,7 @@ def _describe_stage(number: int | None, workflow: Mapping[str, Any] | None) -> s
     return f"stage {number}"
 
 
-def _retrying(ctx: Context, instance_id: str, number: int | None,
-              workflow: Mapping[str, Any] | None) -> str:
+def _retrying(ctx: Context, instance_id: str, number: int | None, workflow: Mapping[str, Any] | None) -> str:
     """``retrying CreateTransaction (attempt 3): <last failure>`` for a send stage stuck retrying."""
     types = workflow_stage_types(workflow)
     if number is None or (number < len(types) and types[number] != "send"):
@@ -60,13 +59,16 @@ def _retrying(ctx: Context, instance_id: str, number: int | None,
         return ""
     for item in reversed(items):
         if not item.get("terminated") and item.get("lastFailure"):
-            return (f"retrying {item.get('name')} (attempt {item.get('attempt')}): "
-                    f"{' '.join(str(item.get('lastFailure')).split())}")
+            return (
+                f"retrying {item.get('name')} (attempt {item.get('attempt')}): "
+                f"{' '.join(str(item.get('lastFailure')).split())}"
+            )
     return ""
 
 
-def wait_for_instance(ctx: Context, instance_id: str, *, timeout: float | None, interval: float,
-                      progress: bool = True) -> dict[str, Any]:
+def wait_for_instance(
+    ctx: Context, instance_id: str, *, timeout: float | None, interval: float, progress: bool = True
+) -> dict[str, Any]:
     """Poll ``instance_id`` until it terminates and return it (wire form, with ``status``).
 
     Progress goes to stderr: a line when the instance reaches a new stage, and a heartbeat every

@@ -39,8 +39,20 @@ EXPECTED_IDS = {
     "import.package",
 }
 RESULT_KEYS = {
-    "id", "area", "title", "unit", "subject_label", "subject", "baseline_label", "baseline", "ratio_label",
-    "ratio", "target", "status", "note", "extra",
+    "id",
+    "area",
+    "title",
+    "unit",
+    "subject_label",
+    "subject",
+    "baseline_label",
+    "baseline",
+    "ratio_label",
+    "ratio",
+    "target",
+    "status",
+    "note",
+    "extra",
 }
 
 
@@ -54,7 +66,11 @@ def test_smoke_mode_runs_every_area_and_writes_the_json_report(tmp_path: Path) -
     report = tmp_path / "nested" / "bench.json"
     process = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(report)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-5000:]
 
@@ -85,4 +101,3 @@ def test_smoke_mode_runs_every_area_and_writes_the_json_report(tmp_path: Path) -
     for id_ in EXPECTED_IDS:
         assert id_ in process.stdout
     assert "client/bare" in process.stdout
-

@@ -86,8 +86,9 @@ def test_workflows_create_json_round_trips(fake: FakeOrchestration, cli: Runner,
     assert workflow.id == fake.engine.list_workflows()[0].id
 
 
-def test_workflows_create_quiet_from_stdin(fake: FakeOrchestration, cli: Runner,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workflows_create_quiet_from_stdin(
+    fake: FakeOrchestration, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO('{"name": "n", "stages": [{"noop": {}}]}'))
@@ -96,8 +97,9 @@ def test_workflows_create_quiet_from_stdin(fake: FakeOrchestration, cli: Runner,
     assert result.out == fake.engine.list_workflows()[0].id + "\n"
 
 
-def test_workflows_create_rejected_by_the_server(fake: FakeOrchestration, cli: Runner,
-                                                 tmp_path: Path) -> None:
+def test_workflows_create_rejected_by_the_server(
+    fake: FakeOrchestration, cli: Runner, tmp_path: Path
+) -> None:
     path = tmp_path / "bad.json"
     path.write_text('{"stages": [{"teleport": {}}]}')
     result = cli("workflows", "create", str(path))
@@ -109,16 +111,18 @@ def test_workflows_create_rejected_by_the_server(fake: FakeOrchestration, cli: R
     )
 
 
-def test_workflows_create_bad_file_is_usage_error(fake: FakeOrchestration, cli: Runner,
-                                                  tmp_path: Path) -> None:
+def test_workflows_create_bad_file_is_usage_error(
+    fake: FakeOrchestration, cli: Runner, tmp_path: Path
+) -> None:
     result = cli("workflows", "create", str(tmp_path / "nope.yaml"))
     assert result.code == 2
     assert result.err.endswith("nope.yaml: no such file\n")
     assert fake.calls == []
 
 
-def test_workflows_list(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                        send_stage: dict[str, Any]) -> None:
+def test_workflows_list(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     assert cli("workflows", "list").out == "No workflows.\n"
     assert json.loads(cli("workflows", "list", "-o", "json").out) == []
     first = make_workflow(send_stage, {"delay": {"duration": "1s"}}, name="one")
@@ -134,8 +138,9 @@ def test_workflows_list(fake: FakeOrchestration, cli: Runner, make_workflow: Mak
     assert [structure(item, Workflow).id for item in data]
 
 
-def test_workflows_show(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                        send_stage: dict[str, Any]) -> None:
+def test_workflows_show(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     workflow_id = make_workflow(send_stage, {"wait_event": {"event": "go"}}, name="shown")
     table = cli("workflows", "show", workflow_id)
     assert table.code == 0
@@ -155,8 +160,9 @@ def test_workflows_show_unknown_is_one_line(fake: FakeOrchestration, cli: Runner
     )
 
 
-def test_workflows_run_sends_variables(fake: FakeOrchestration, cli: Runner,
-                                       make_workflow: MakeWorkflow) -> None:
+def test_workflows_run_sends_variables(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow
+) -> None:
     workflow_id = make_workflow({"wait_event": {"event": "${event}"}})
     result = cli("workflows", "run", workflow_id, "--var", "event=go", "--var", "unused=a=b", "-o", "json")
     assert result.code == 0, result.err
@@ -172,8 +178,9 @@ def test_workflows_run_sends_variables(fake: FakeOrchestration, cli: Runner,
     assert len(quiet.out.strip()) == 36
 
 
-def test_workflows_run_wait_success(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                                    send_stage: dict[str, Any]) -> None:
+def test_workflows_run_wait_success(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     workflow_id = make_workflow(send_stage, {"delay": {"duration": "5s"}}, name="quick")
     result = cli("workflows", "run", workflow_id, "--wait", "--interval", "1")
     assert result.code == 0, result.err
@@ -184,8 +191,9 @@ def test_workflows_run_wait_success(fake: FakeOrchestration, cli: Runner, make_w
     assert fake.bank.balance("bank", "EUR/2") == 100
 
 
-def test_workflows_run_wait_failure_exits_3(fake: FakeOrchestration, cli: Runner,
-                                            make_workflow: MakeWorkflow) -> None:
+def test_workflows_run_wait_failure_exits_3(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow
+) -> None:
     workflow_id = make_workflow({"wait_event": {}})  # fails validation at run time
     result = cli("-o", "json", "workflows", "run", workflow_id, "--wait")
     assert result.code == 3
@@ -196,8 +204,21 @@ def test_workflows_run_wait_failure_exits_3(fake: FakeOrchestration, cli: Runner
 
 
 def test_workflows_create_run_wait(fake: FakeOrchestration, cli: Runner, flow_file: Path) -> None:
-    result = cli("workflows", "create", str(flow_file), "--run", "--var", "user=7", "--var", "amount=40",
-                 "--wait", "--timeout", "900", "--interval", "30")
+    result = cli(
+        "workflows",
+        "create",
+        str(flow_file),
+        "--run",
+        "--var",
+        "user=7",
+        "--var",
+        "amount=40",
+        "--wait",
+        "--timeout",
+        "900",
+        "--interval",
+        "30",
+    )
     # the wait_event stage never gets its event: the wait times out (virtual time) with exit 4
     assert result.code == 4
     assert "Created workflow" in result.out and "Started instance" in result.out
@@ -215,8 +236,9 @@ def test_create_options_need_run(fake: FakeOrchestration, cli: Runner, flow_file
 # -- instances -------------------------------------------------------------------------------------
 
 
-def test_instances_list(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                        send_stage: dict[str, Any]) -> None:
+def test_instances_list(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     assert cli("instances", "list").out == "No instances.\n"
     assert cli("instances", "list", "--running").out == "No running instances.\n"
     done_flow = make_workflow(send_stage)
@@ -233,8 +255,9 @@ def test_instances_list(fake: FakeOrchestration, cli: Runner, make_workflow: Mak
     assert "workflowID=" + done_flow in fake.calls[-1].query
 
 
-def test_instances_show(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                        send_stage: dict[str, Any]) -> None:
+def test_instances_show(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     instance_id = _run_instance(fake, make_workflow(send_stage, {"delay": {"duration": "1h"}}, name="nice"))
     table = cli("instances", "show", instance_id)
     assert table.code == 0
@@ -255,8 +278,9 @@ def test_instances_show_unknown_is_one_line(fake: FakeOrchestration, cli: Runner
     assert result.err == "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n"
 
 
-def test_instances_history_shows_what_moved(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                                            send_stage: dict[str, Any]) -> None:
+def test_instances_history_shows_what_moved(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     instance_id = _run_instance(fake, make_workflow(send_stage, {"wait_event": {"event": "go"}}))
     table = cli("instances", "history", instance_id)
     assert table.code == 0, table.err
@@ -271,8 +295,9 @@ def test_instances_history_shows_what_moved(fake: FakeOrchestration, cli: Runner
     assert [structure(item, WorkflowInstanceHistory).name for item in data] == ["RunSend", "RunWaitEvent"]
 
 
-def test_instances_stage_history(fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow,
-                                 send_stage: dict[str, Any]) -> None:
+def test_instances_stage_history(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
+) -> None:
     instance_id = _run_instance(fake, make_workflow(send_stage, {"delay": {"duration": "1s"}}))
     table = cli("instances", "stage-history", instance_id, "0")
     assert table.code == 0
@@ -288,11 +313,16 @@ def test_instances_stage_history(fake: FakeOrchestration, cli: Runner, make_work
     assert missing.err == "formance-orchestration: error: HTTP 404 NOT_FOUND: resource not found\n"
 
 
-def test_pending_activity_shows_retrying(fake: FakeOrchestration, cli: Runner,
-                                         make_workflow: MakeWorkflow) -> None:
-    stage = {"send": {"source": {"account": {"id": "empty:account"}},
-                      "destination": {"account": {"id": "bank"}},
-                      "amount": {"amount": 100, "asset": "EUR/2"}}}
+def test_pending_activity_shows_retrying(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow
+) -> None:
+    stage = {
+        "send": {
+            "source": {"account": {"id": "empty:account"}},
+            "destination": {"account": {"id": "bank"}},
+            "amount": {"amount": 100, "asset": "EUR/2"},
+        }
+    }
     instance_id = _run_instance(fake, make_workflow(stage))
     fake.advance(4)
     table = cli("instances", "stage-history", instance_id, "0")
@@ -325,8 +355,9 @@ def test_abort_then_wait_exits_3(fake: FakeOrchestration, cli: Runner, make_work
     assert shown["error"] == "canceled"
 
 
-def test_wait_reports_progress_and_succeeds(fake: FakeOrchestration, cli: Runner,
-                                            make_workflow: MakeWorkflow) -> None:
+def test_wait_reports_progress_and_succeeds(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow
+) -> None:
     instance_id = _run_instance(fake, make_workflow({"delay": {"duration": "3s"}}, {"noop": {}}))
     result = cli("instances", "wait", instance_id, "--interval", "1", "-o", "json")
     assert result.code == 0
@@ -372,8 +403,11 @@ def test_connection_refused_is_one_line(cli: Runner, closed_port: int) -> None:
 def test_secrets_are_never_printed(cli: Runner) -> None:
     token = "tok-very-secret-123"
     with responses.RequestsMock() as mock:
-        mock.get("http://localhost/api/orchestration/workflows", status=500,
-                 json={"errorCode": "INTERNAL_ERROR", "errorMessage": f"bad token {token}"})
+        mock.get(
+            "http://localhost/api/orchestration/workflows",
+            status=500,
+            json={"errorCode": "INTERNAL_ERROR", "errorMessage": f"bad token {token}"},
+        )
         result = cli("--token", token, "workflows", "list")
         assert mock.calls[0].request.headers["Authorization"] == f"Bearer {token}"
     assert result.code == 1
@@ -383,8 +417,12 @@ def test_secrets_are_never_printed(cli: Runner) -> None:
 
 def test_non_json_error_body(cli: Runner) -> None:
     with responses.RequestsMock() as mock:
-        mock.get("http://localhost/api/orchestration/_info", status=404, body="404 page not found\n",
-                 content_type="text/plain; charset=utf-8")
+        mock.get(
+            "http://localhost/api/orchestration/_info",
+            status=404,
+            body="404 page not found\n",
+            content_type="text/plain; charset=utf-8",
+        )
         result = cli("server-info")
     assert (result.code, result.err) == (1, "formance-orchestration: error: HTTP 404: 404 page not found\n")
 
@@ -399,8 +437,23 @@ def test_prefix_and_base_url_are_used(cli: Runner) -> None:
 def test_fake_flag_runs_against_an_embedded_fake(cli: Runner, flow_file: Path) -> None:
     info = cli("--fake", "server-info")
     assert info.code == 0 and "embedded fake" in info.out
-    result = cli("--fake", "-o", "json", "workflows", "create", str(flow_file), "--run",
-                 "--var", "user=9", "--var", "amount=5", "--wait", "--timeout", "60", "--no-progress")
+    result = cli(
+        "--fake",
+        "-o",
+        "json",
+        "workflows",
+        "create",
+        str(flow_file),
+        "--run",
+        "--var",
+        "user=9",
+        "--var",
+        "amount=5",
+        "--wait",
+        "--timeout",
+        "60",
+        "--no-progress",
+    )
     assert result.code == 4  # the event never comes: the wait times out on the fake's virtual clock
     assert "still running" in result.err
     empty = cli("--fake", "workflows", "list")
@@ -410,8 +463,18 @@ def test_fake_flag_runs_against_an_embedded_fake(cli: Runner, flow_file: Path) -
 def test_fake_flag_with_a_workflow_that_ends(cli: Runner, tmp_path: Path) -> None:
     path = tmp_path / "flow.json"
     path.write_text(json.dumps({"name": "f", "stages": [{"delay": {"duration": "1h"}}, {"noop": {}}]}))
-    result = cli("workflows", "create", str(path), "--run", "--wait", "--fake", "--timeout", "7200",
-                 "--interval", "120")
+    result = cli(
+        "workflows",
+        "create",
+        str(path),
+        "--run",
+        "--wait",
+        "--fake",
+        "--timeout",
+        "7200",
+        "--interval",
+        "120",
+    )
     assert result.code == 0, result.err
     assert "Status    succeeded" in result.out
     assert "still at stage 0 (1 of 2): delay for 1h" in result.err  # heartbeat while nothing changes
@@ -443,8 +506,9 @@ def test_ctrl_c_exits_130(fake: FakeOrchestration, cli: Runner, monkeypatch: pyt
     assert (result.code, result.out, result.err) == (130, "", "formance-orchestration: interrupted\n")
 
 
-def test_debug_variable_adds_a_redacted_traceback(fake: FakeOrchestration, cli: Runner,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_debug_variable_adds_a_redacted_traceback(
+    fake: FakeOrchestration, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     quiet = cli("--token", "tok-abcdef", "instances", "show", "ghost")
     assert "Traceback" not in quiet.err
     monkeypatch.setenv("FORMANCE_ORCHESTRATION_DEBUG", "1")
@@ -455,11 +519,16 @@ def test_debug_variable_adds_a_redacted_traceback(fake: FakeOrchestration, cli: 
     assert "tok-abcdef" not in loud.err
 
 
-def test_wait_names_a_send_stuck_retrying(fake: FakeOrchestration, cli: Runner,
-                                          make_workflow: MakeWorkflow) -> None:
-    stage = {"send": {"source": {"account": {"id": "users:broke"}},
-                      "destination": {"account": {"id": "bank"}},
-                      "amount": {"amount": 100, "asset": "EUR/2"}}}
+def test_wait_names_a_send_stuck_retrying(
+    fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow
+) -> None:
+    stage = {
+        "send": {
+            "source": {"account": {"id": "users:broke"}},
+            "destination": {"account": {"id": "bank"}},
+            "amount": {"amount": 100, "asset": "EUR/2"},
+        }
+    }
     instance_id = _run_instance(fake, make_workflow(stage))
     result = cli("instances", "wait", instance_id, "--timeout", "40", "--interval", "10")
     assert result.code == 4

@@ -27,17 +27,17 @@ def test_demo_tells_the_story_and_moves_the_money(cli: Runner) -> None:
         "── 7. Balances before and after",
     ]
     # the instance ends, after the delay and the event
-    story = out[out.index("5. Send the event"):out.index("6. History")]
+    story = out[out.index("5. Send the event") : out.index("6. History")]
     assert "Status    succeeded" in story
     assert "1  delay       succeeded" in story
     # the history names what moved, account -> wallet through the ledgers
-    history = out[out.index("6. History"):out.index("7. Balances")]
+    history = out[out.index("6. History") : out.index("7. Balances")]
     assert "GetWallet " in history
     assert "users:001 -> wallet alice  2500 USD/2" in history
     assert "CreateTransaction default: users:001 -> world 2500 USD/2 (to ledger wallets-002)" in history
     assert "CreditWallet wallet alice/main: +2500 USD/2 from world (from ledger default)" in history
     assert "alice (wallets-002)" in history
-    balances = out[out.index("7. Balances"):].splitlines()
+    balances = out[out.index("7. Balances") :].splitlines()
     assert balances[1].split() == ["HOLDER", "ASSET", "BEFORE", "AFTER", "CHANGE"]
     assert balances[2].split() == ["users:001", "USD/2", "10000", "7500", "-2500"]
     assert balances[3].split() == ["wallet:alice", "USD/2", "0", "2500", "+2500"]

@@ -69,8 +69,12 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 
 
 def test_api_error_line_has_status_code_and_message() -> None:
-    exc = errors.NotFoundServerError(status_code=500, error_code="INTERNAL_ERROR",
-                                     error_message="Instance not found", operation="getInstance")
+    exc = errors.NotFoundServerError(
+        status_code=500,
+        error_code="INTERNAL_ERROR",
+        error_message="Instance not found",
+        operation="getInstance",
+    )
     assert describe_exception(exc) == ("HTTP 500 INTERNAL_ERROR: Instance not found", ExitCode.API_ERROR)
 
 
@@ -93,12 +97,17 @@ def test_api_errors_without_envelope() -> None:
 
 
 def test_connection_refused_names_url_and_cause() -> None:
-    cause = requests.ConnectionError("HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded "
-                                     "(Caused by NewConnectionError('[Errno 111] Connection refused'))")
-    exc = errors.ConnectionFailed("listWorkflows: GET http://127.0.0.1:9/x failed", url="http://127.0.0.1:9/x")
+    cause = requests.ConnectionError(
+        "HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded "
+        "(Caused by NewConnectionError('[Errno 111] Connection refused'))"
+    )
+    exc = errors.ConnectionFailed(
+        "listWorkflows: GET http://127.0.0.1:9/x failed", url="http://127.0.0.1:9/x"
+    )
     exc.__cause__ = cause
     assert describe_exception(exc) == (
-        "cannot connect to http://127.0.0.1:9/x: connection refused", ExitCode.API_ERROR
+        "cannot connect to http://127.0.0.1:9/x: connection refused",
+        ExitCode.API_ERROR,
     )
 
 

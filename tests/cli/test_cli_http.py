@@ -81,7 +81,7 @@ def test_server_errors_over_http_are_one_line(server: FakeServer, cli: Runner) -
     assert dropped.code == 1
     head = f"formance-orchestration: error: request to {server.url}/api/orchestration/_info failed: "
     assert dropped.err.startswith(head)
-    assert dropped.err[len(head):] in (
+    assert dropped.err[len(head) :] in (
         "the server closed the connection without answering\n",
         "connection reset by the server\n",
         "the server closed the connection\n",
@@ -98,8 +98,9 @@ def auth_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
         yield running
 
 
-def test_client_credentials_from_the_environment(auth_server: FakeServer, cli: Runner,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_credentials_from_the_environment(
+    auth_server: FakeServer, cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FORMANCE_CLIENT_ID", "cli")
     monkeypatch.setenv("FORMANCE_CLIENT_SECRET", "client-s3cret")
     result = cli("workflows", "list")

@@ -39,9 +39,7 @@ def test_table_aligns_columns_and_uppercases_headers() -> None:
 def test_table_shrinks_the_widest_shrinkable_column_with_an_ellipsis() -> None:
     ident = "0f8fad5b-d9cb-469f-a165-70867728950e"
     rows = [[ident, "x" * 80, "short"]]
-    lines = render_table(
-        [Column("id", shrink=False), Column("details"), Column("status")], rows, width=70
-    )
+    lines = render_table([Column("id", shrink=False), Column("details"), Column("status")], rows, width=70)
     assert all(len(line) <= 70 for line in lines)
     assert ident in lines[1]  # ids are never cut
     assert "…" in lines[1]
@@ -49,8 +47,9 @@ def test_table_shrinks_the_widest_shrinkable_column_with_an_ellipsis() -> None:
 
 
 def test_table_never_shrinks_below_the_minimum() -> None:
-    lines = render_table([Column("a", min_width=10), Column("b", shrink=False)], [["y" * 30, "z" * 30]],
-                         width=20)
+    lines = render_table(
+        [Column("a", min_width=10), Column("b", shrink=False)], [["y" * 30, "z" * 30]], width=20
+    )
     assert lines[1].startswith("y" * 9 + "…")
 
 
@@ -78,7 +77,9 @@ def test_truncate() -> None:
 
 def test_key_values_align_and_dash_for_missing() -> None:
     assert render_key_values([("Instance", "i1"), ("Error", ""), ("Ended", None)]) == [
-        "Instance  i1", "Error     -", "Ended     -",
+        "Instance  i1",
+        "Error     -",
+        "Ended     -",
     ]
 
 
@@ -179,8 +180,9 @@ def test_stage_summaries() -> None:
     assert stage_summary("teleport", {"to": "mars"}) == '{"to":"mars"}'
 
 
-def _activity(name: str, data: dict[str, object], output: dict[str, object] | None = None,
-              **fields: object) -> dict[str, object]:
+def _activity(
+    name: str, data: dict[str, object], output: dict[str, object] | None = None, **fields: object
+) -> dict[str, object]:
     item: dict[str, object] = {"name": name, "input": {name: data}, "terminated": True, "attempt": 1}
     if output is not None:
         item["output"] = {name: output}
@@ -191,8 +193,13 @@ def _activity(name: str, data: dict[str, object], output: dict[str, object] | No
 def test_create_transaction_reads_like_a_move() -> None:
     item = _activity(
         "CreateTransaction",
-        {"ledger": "default", "data": {"postings": [
-            {"amount": 100, "asset": "EUR/2", "destination": "bank", "source": "world"}], "metadata": {}}},
+        {
+            "ledger": "default",
+            "data": {
+                "postings": [{"amount": 100, "asset": "EUR/2", "destination": "bank", "source": "world"}],
+                "metadata": {},
+            },
+        },
         {"data": {"txid": 12, "postings": [], "metadata": {}}},
     )
     assert activity_details(item) == "CreateTransaction default: world -> bank 100 EUR/2"
@@ -201,56 +208,95 @@ def test_create_transaction_reads_like_a_move() -> None:
 
 
 def test_cross_ledger_moves_are_named() -> None:
-    item = _activity("CreateTransaction", {"ledger": "default", "data": {
-        "postings": [{"amount": 100, "asset": "USD/2", "destination": "world", "source": "users:001"}],
-        "metadata": {"orchestration/move-to-ledger": "wallets-002"}}})
+    item = _activity(
+        "CreateTransaction",
+        {
+            "ledger": "default",
+            "data": {
+                "postings": [
+                    {"amount": 100, "asset": "USD/2", "destination": "world", "source": "users:001"}
+                ],
+                "metadata": {"orchestration/move-to-ledger": "wallets-002"},
+            },
+        },
+    )
     assert activity_details(item) == (
         "CreateTransaction default: users:001 -> world 100 USD/2 (to ledger wallets-002)"
     )
 
 
 def test_wallet_activities() -> None:
-    credit = _activity("CreditWallet", {"id": "w1", "data": {
-        "amount": {"amount": 100, "asset": "USD/2"}, "balance": "main",
-        "metadata": {"orchestration/move-from-ledger": "default"},
-        "sources": [{"identifier": "world", "type": "ACCOUNT"}]}})
+    credit = _activity(
+        "CreditWallet",
+        {
+            "id": "w1",
+            "data": {
+                "amount": {"amount": 100, "asset": "USD/2"},
+                "balance": "main",
+                "metadata": {"orchestration/move-from-ledger": "default"},
+                "sources": [{"identifier": "world", "type": "ACCOUNT"}],
+            },
+        },
+    )
     assert activity_details(credit) == (
         "CreditWallet wallet w1/main: +100 USD/2 from world (from ledger default)"
     )
     assert activity_details(credit, {"w1": "alice"}) == (
         "CreditWallet wallet alice/main: +100 USD/2 from world (from ledger default)"
     )
-    debit = _activity("DebitWallet", {"id": "w1", "data": {
-        "amount": {"amount": 5, "asset": "USD/2"}, "balances": ["main"], "metadata": None,
-        "destination": {"type": "ACCOUNT", "identifier": "bank"}}})
+    debit = _activity(
+        "DebitWallet",
+        {
+            "id": "w1",
+            "data": {
+                "amount": {"amount": 5, "asset": "USD/2"},
+                "balances": ["main"],
+                "metadata": None,
+                "destination": {"type": "ACCOUNT", "identifier": "bank"},
+            },
+        },
+    )
     assert activity_details(debit) == "DebitWallet wallet w1/main: -5 USD/2 to bank"
     wallet: dict[str, object] = {"data": {"id": "w1", "name": "alice", "ledger": "wallets-002"}}
     get = _activity("GetWallet", {"id": "w1"}, wallet)
     assert activity_details(get) == "GetWallet w1"
     assert activity_result(get) == "alice (wallets-002)"
     assert wallet_names([get, credit]) == {"w1": "alice"}
-    to_wallet = {"source": {"wallet": {"id": "w1"}},
-                 "destination": {"wallet": {"id": "w2", "balance": "main"}}}
+    to_wallet = {
+        "source": {"wallet": {"id": "w1"}},
+        "destination": {"wallet": {"id": "w2", "balance": "main"}},
+    }
     assert stage_summary("send", to_wallet, {"w1": "alice"}) == "wallet alice -> wallet w2"
 
 
 def test_payment_and_stripe_activities() -> None:
-    assert activity_details(_activity("StripeTransfer", {
-        "amount": 100, "asset": "USD/2", "destination": "acct_1"})) == (
-        "StripeTransfer 100 USD/2 -> connected account acct_1"
+    assert activity_details(
+        _activity("StripeTransfer", {"amount": 100, "asset": "USD/2", "destination": "acct_1"})
+    ) == ("StripeTransfer 100 USD/2 -> connected account acct_1")
+    payment = _activity(
+        "GetPayment",
+        {"id": "p1"},
+        {"data": {"initialAmount": 1000, "asset": "USD/2", "provider": "STRIPE", "status": "SUCCEEDED"}},
     )
-    payment = _activity("GetPayment", {"id": "p1"}, {"data": {
-        "initialAmount": 1000, "asset": "USD/2", "provider": "STRIPE", "status": "SUCCEEDED"}})
     assert activity_result(payment) == "1000 USD/2 (STRIPE, SUCCEEDED)"
-    account = _activity("GetAccount", {"ledger": "default", "id": "users:001"},
-                        {"data": {"address": "users:001", "balances": {"USD/2": 50}}})
+    account = _activity(
+        "GetAccount",
+        {"ledger": "default", "id": "users:001"},
+        {"data": {"address": "users:001", "balances": {"USD/2": 50}}},
+    )
     assert activity_details(account) == "GetAccount default: users:001"
     assert activity_result(account) == "balance 50 USD/2"
 
 
 def test_pending_failed_and_cancelled_activities() -> None:
-    pending = {"name": "CreateTransaction", "input": {}, "terminated": False, "attempt": 3,
-               "lastFailure": "account had insufficient funds", "nextExecution": "2023-04-13T08:00:04Z"}
+    pending = {
+        "name": "CreateTransaction",
+        "input": {},
+        "terminated": False,
+        "attempt": 3,
+        "lastFailure": "account had insufficient funds",
+        "nextExecution": "2023-04-13T08:00:04Z",
+    }
     assert activity_status(pending) == "retrying (attempt 3, next 08:00:04)"
     assert activity_problem(pending) == "account had insufficient funds"
     cancelled = {"terminated": True, "error": "cancelled"}

@@ -35,10 +35,18 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(*argv: str, env: dict[str, str] | None = None,
-        stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_script(), *argv], env=env or _env(), input=stdin, capture_output=True,
-                          text=True, timeout=60, check=False)
+def run(
+    *argv: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [_script(), *argv],
+        env=env or _env(),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -51,15 +59,31 @@ def test_script_creates_runs_and_waits_against_a_real_fake_server(server: FakeSe
     flow = {
         "name": "script",
         "stages": [
-            {"send": {"source": {"account": {"id": "world"}},
-                      "destination": {"account": {"id": "shop:${id}"}},
-                      "amount": {"amount": 250, "asset": "EUR/2"}}},
+            {
+                "send": {
+                    "source": {"account": {"id": "world"}},
+                    "destination": {"account": {"id": "shop:${id}"}},
+                    "amount": {"amount": 250, "asset": "EUR/2"},
+                }
+            },
             {"noop": {}},
         ],
     }
-    result = run("-o", "json", "workflows", "create", "-", "--run", "--var", "id=42", "--wait",
-                 "--interval", "0.05", env=_env(FORMANCE_ORCHESTRATION_URL=server.url),
-                 stdin=json.dumps(flow))
+    result = run(
+        "-o",
+        "json",
+        "workflows",
+        "create",
+        "-",
+        "--run",
+        "--var",
+        "id=42",
+        "--wait",
+        "--interval",
+        "0.05",
+        env=_env(FORMANCE_ORCHESTRATION_URL=server.url),
+        stdin=json.dumps(flow),
+    )
     assert result.returncode == 0, result.stderr
     instance = json.loads(result.stdout)
     assert instance["terminated"] is True and instance["error"] == ""
@@ -70,8 +94,9 @@ def test_script_creates_runs_and_waits_against_a_real_fake_server(server: FakeSe
     assert json.loads(run_call.body) == {"id": "42"}
 
 
-def test_script_unknown_instance_and_connection_refused_are_one_line(server: FakeServer,
-                                                                     closed_port: int) -> None:
+def test_script_unknown_instance_and_connection_refused_are_one_line(
+    server: FakeServer, closed_port: int
+) -> None:
     unknown = run("--base-url", server.url, "instances", "show", "nope")
     assert (unknown.returncode, unknown.stdout) == (1, "")
     assert unknown.stderr == "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n"
@@ -87,11 +112,17 @@ def test_script_demo_moves_the_balances() -> None:
     result = run("demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for heading in ("1. Seed the ledger and a wallet", "2. Create the workflow", "3. Run it",
-                    "5. Send the event 'payout-approved'", "6. History", "7. Balances before and after"):
+    for heading in (
+        "1. Seed the ledger and a wallet",
+        "2. Create the workflow",
+        "3. Run it",
+        "5. Send the event 'payout-approved'",
+        "6. History",
+        "7. Balances before and after",
+    ):
         assert heading in out
     assert "Traceback" not in result.stderr
-    after = out[out.index("7. Balances before and after"):]
+    after = out[out.index("7. Balances before and after") :]
     rows = {
         line.split()[0]: line.split()
         for line in after.splitlines()[1:]
@@ -104,7 +135,10 @@ def test_script_demo_moves_the_balances() -> None:
 def test_fake_serve_through_python_dash_m() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "formance_orchestration.cli", "fake", "serve", "--port", "0", "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     try:
         assert process.stdout is not None

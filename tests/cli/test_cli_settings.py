@@ -46,14 +46,17 @@ def test_defaults() -> None:
 
 
 def test_environment_is_read() -> None:
-    settings = settings_for(["workflows", "list"], {
-        "FORMANCE_ORCHESTRATION_URL": "https://acme.sandbox.formance.cloud/",
-        "FORMANCE_ORCHESTRATION_PREFIX": "orchestration/",
-        "FORMANCE_TOKEN": "tok-123456",
-        "FORMANCE_ORCHESTRATION_TIMEOUT": "2.5",
-        "FORMANCE_ORCHESTRATION_OUTPUT": "json",
-        "FORMANCE_ORCHESTRATION_RETRIES": "0",
-    })
+    settings = settings_for(
+        ["workflows", "list"],
+        {
+            "FORMANCE_ORCHESTRATION_URL": "https://acme.sandbox.formance.cloud/",
+            "FORMANCE_ORCHESTRATION_PREFIX": "orchestration/",
+            "FORMANCE_TOKEN": "tok-123456",
+            "FORMANCE_ORCHESTRATION_TIMEOUT": "2.5",
+            "FORMANCE_ORCHESTRATION_OUTPUT": "json",
+            "FORMANCE_ORCHESTRATION_RETRIES": "0",
+        },
+    )
     assert settings.base_url == "https://acme.sandbox.formance.cloud"
     assert settings.prefix == "/orchestration"
     assert settings.token == "tok-123456"
@@ -87,12 +90,18 @@ def test_global_timeout_and_wait_timeout_are_different_options() -> None:
 
 
 def test_client_credentials_from_environment() -> None:
-    settings = settings_for(["server-info"], {
-        "FORMANCE_CLIENT_ID": "cli", "FORMANCE_CLIENT_SECRET": "s3cr3t-value",
-        "FORMANCE_TOKEN_URL": "http://auth/token",
-    })
+    settings = settings_for(
+        ["server-info"],
+        {
+            "FORMANCE_CLIENT_ID": "cli",
+            "FORMANCE_CLIENT_SECRET": "s3cr3t-value",
+            "FORMANCE_TOKEN_URL": "http://auth/token",
+        },
+    )
     assert (settings.client_id, settings.client_secret, settings.token_url) == (
-        "cli", "s3cr3t-value", "http://auth/token"
+        "cli",
+        "s3cr3t-value",
+        "http://auth/token",
     )
     assert "s3cr3t-value" not in repr(settings)
     assert "s3cr3t-value" in settings.secrets

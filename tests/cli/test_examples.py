@@ -37,7 +37,10 @@ def test_payout_script_against_a_fake_server(server: FakeServer) -> None:
     server.bank.fund("users:001", "USD/2", 10_000)
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / "payout.py"), "--amount", "2500"],
-        env=_env(FORMANCE_ORCHESTRATION_URL=server.url), capture_output=True, text=True, timeout=60,
+        env=_env(FORMANCE_ORCHESTRATION_URL=server.url),
+        capture_output=True,
+        text=True,
+        timeout=60,
         check=False,
     )
     assert result.returncode == 0, result.stderr

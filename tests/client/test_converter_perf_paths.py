@@ -84,10 +84,14 @@ def test_stages_inlined_in_a_config_decode_as_structure_stage_does(item: Any) ->
     alone = _outcome(structure_stage, item)
     in_list = _outcome(lambda: structure({"stages": [item]}, WorkflowConfig).stages[0])
     in_body = _outcome(
-        lambda: structure(
-            {"data": [{"id": "w", "config": {"stages": [item]}, "createdAt": T1, "updatedAt": T1}]},
-            ListWorkflowsResponse,
-        ).data[0].config.stages[0]
+        lambda: (
+            structure(
+                {"data": [{"id": "w", "config": {"stages": [item]}, "createdAt": T1, "updatedAt": T1}]},
+                ListWorkflowsResponse,
+            )
+            .data[0]
+            .config.stages[0]
+        )
     )
     assert in_list == alone
     assert in_body == alone
@@ -171,8 +175,9 @@ def test_mappings_check_keys_and_convert_values() -> None:
     assert account.volumes == {"USD/2": {"input": 3, "output": 4}}
     assert all(type(v) is int for v in account.volumes["USD/2"].values())
     assert structure({"address": "a", "balances": None}, AccountWithVolumesAndBalances).balances == {}
-    assert structure({"address": "a", "balances": types.MappingProxyType({"X": 1})},
-                     AccountWithVolumesAndBalances).balances == {"X": 1}
+    assert structure(
+        {"address": "a", "balances": types.MappingProxyType({"X": 1})}, AccountWithVolumesAndBalances
+    ).balances == {"X": 1}
     with pytest.raises(TypeError, match="expected a string"):
         structure({"address": "a", "balances": {1: 2}}, AccountWithVolumesAndBalances)
     with pytest.raises(TypeError, match="expected an integer"):
@@ -182,19 +187,33 @@ def test_mappings_check_keys_and_convert_values() -> None:
 
 
 def test_mappings_of_models() -> None:
-    wire = {"id": "w", "name": "n", "ledger": "l", "createdAt": T1,
-            "balances": {"main": {"assets": {"USD/2": 1}}, "savings": {"assets": None}, "empty": {}}}
+    wire = {
+        "id": "w",
+        "name": "n",
+        "ledger": "l",
+        "createdAt": T1,
+        "balances": {"main": {"assets": {"USD/2": 1}}, "savings": {"assets": None}, "empty": {}},
+    }
     wallet = structure(wire, WalletWithBalances)
     assert {name: holder.assets for name, holder in wallet.balances.items()} == {
-        "main": {"USD/2": 1}, "savings": {}, "empty": {}}
+        "main": {"USD/2": 1},
+        "savings": {},
+        "empty": {},
+    }
     assert structure(wire["balances"], dict[str, Any]) is wire["balances"]  # metadata-like: kept
     with pytest.raises(TypeError, match="AssetHolder: expected an object"):
         structure({**wire, "balances": {"main": 3}}, WalletWithBalances)
 
 
 def _activity(**extra: Any) -> dict[str, Any]:
-    return {"name": "GetWallet", "input": {"GetWallet": {"id": "w"}}, "terminated": True, "startedAt": T1,
-            "attempt": 1, **extra}
+    return {
+        "name": "GetWallet",
+        "input": {"GetWallet": {"id": "w"}},
+        "terminated": True,
+        "startedAt": T1,
+        "attempt": 1,
+        **extra,
+    }
 
 
 @pytest.mark.parametrize(
@@ -271,8 +290,29 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 @pytest.mark.parametrize(
     "text",
-    ["0", "12", "+7", "-5", "007", "", "+", "-", "+-1", " 1", "1 ", "1_000", "1.0", "1e3", "0x10",
-     "\u0661\u0662", "\u00b2", "\uff11", "${amount}", "12a", "9" * 50],
+    [
+        "0",
+        "12",
+        "+7",
+        "-5",
+        "007",
+        "",
+        "+",
+        "-",
+        "+-1",
+        " 1",
+        "1 ",
+        "1_000",
+        "1.0",
+        "1e3",
+        "0x10",
+        "\u0661\u0662",
+        "\u00b2",
+        "\uff11",
+        "${amount}",
+        "12a",
+        "9" * 50,
+    ],
 )
 def test_integer_texts_are_what_the_former_regex_accepted(text: str) -> None:
     assert _is_integer_text(text) is bool(_INTEGER.fullmatch(text))
