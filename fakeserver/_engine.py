@@ -459,16 +459,21 @@ class Engine:
                 source = self._instances.values()
             return [self._list_view(inst) for inst in source if not running or inst.run is not None]
 
+    def _known_instance(self, instance_id: str) -> _Instance:
+        """Pump, then the instance (the lock held); ``Instance not found`` as getInstance says it."""
+        self._pump()
+        inst = self._instances.get(instance_id)
+        if inst is None:
+            raise ServiceError("Instance not found")
+        return inst
+
     def get_instance(self, instance_id: str) -> InstanceView:
         """One instance with its stage rows.
 
         :raises ServiceError: ``Instance not found``.
         """
         with self._lock:
-            self._pump()
-            inst = self._instances.get(instance_id)
-            if inst is None:
-                raise ServiceError("Instance not found")
+            inst = self._known_instance(instance_id)
             return self._instance_view(inst)
 
     def send_event(self, instance_id: str, name: str) -> None:
@@ -630,10 +635,7 @@ class Engine:
         :raises ServiceError: ``Instance not found``.
         """
         with self._lock:
-            self._pump()
-            inst = self._instances.get(instance_id)
-            if inst is None:
-                raise ServiceError("Instance not found")
+            inst = self._known_instance(instance_id)
             run = inst.run
             return run.event if run is not None and run.wait == _EVENT else None
 
@@ -643,10 +645,7 @@ class Engine:
         :raises ServiceError: ``Instance not found``.
         """
         with self._lock:
-            self._pump()
-            inst = self._instances.get(instance_id)
-            if inst is None:
-                raise ServiceError("Instance not found")
+            inst = self._known_instance(instance_id)
             run = inst.run
             return run.due if run is not None and run.wait in (_TIMER, _RETRY) else None
 
