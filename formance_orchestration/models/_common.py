@@ -38,7 +38,10 @@ class Model:
     are shared here instead of being generated per class (which would double the import time).
     """
 
-    __slots__ = ()
+    # The weakref slot lives here rather than in each model, so that every model adds only its
+    # fields to this base: the converter builds models as same-layout builder classes (same base,
+    # same slots) and then assigns their ``__class__``, which CPython allows only between those.
+    __slots__ = ("__weakref__",)
 
     def _values(self) -> tuple[Any, ...]:
         getter = _VALUES.get(self.__class__) or _values_getter(self.__class__)

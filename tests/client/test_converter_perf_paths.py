@@ -373,3 +373,43 @@ def test_the_converter_attribute_is_the_one_structure_uses() -> None:
     assert conv.converter is conv._converter()
     with pytest.raises(AttributeError):
         conv.no_such_attribute  # noqa: B018
+
+
+def test_every_model_is_built_through_a_same_layout_builder() -> None:
+    from formance_orchestration import models
+    from formance_orchestration._converter import _builder
+
+    classes = [getattr(models, name) for name in models.__all__]
+    slow = [cls.__name__ for cls in classes if attrs.has(cls) and attrs.fields(cls) and _builder(cls) is None]
+    assert slow == []  # a model whose layout the builder cannot take would decode the slow way
+
+
+def test_built_models_are_the_real_frozen_class() -> None:
+    decoded = structure(
+        _instance(status=[{"stage": 0, "instanceID": "i", "startedAt": T1}]), WorkflowInstance
+    )
+    assert type(decoded) is WorkflowInstance
+    assert type(decoded.status[0]) is StageStatus
+    assert decoded == WorkflowInstance(
+        workflow_id="w",
+        id="i",
+        created_at=datetime(2023, 4, 13, 8, 40, 11, 121544, tzinfo=UTC),
+        updated_at=datetime(2023, 4, 13, 8, 40, 11, 121544, tzinfo=UTC),
+        terminated=False,
+        status=[StageStatus(stage=0, instance_id="i", started_at=decoded.created_at)],
+    )
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        decoded.id = "x"  # type: ignore[misc]
+
+
+def test_a_model_that_adds_fields_to_another_model_is_built_the_slow_way() -> None:
+    @attrs.frozen(kw_only=True)
+    class Tagged(Monetary):
+        tag: str = ""
+
+    fn = make_structure_fn(Tagged, converter)
+    tagged = fn({"amount": 5, "asset": "EUR/2", "tag": "t"}, None)
+    assert type(tagged) is Tagged
+    assert (tagged.amount, tagged.asset, tagged.tag) == (5, "EUR/2", "t")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        tagged.tag = "u"  # type: ignore[misc]
