@@ -379,8 +379,11 @@ class _StructureEmitter:
         if not fields:  # immutable and empty: one shared instance will do
             out.append(f"{indent}{x} = {self.name('empty', _new(cls))}")
             return
-        builder = _builder(cls)  # x is built as a builder, then given its class
-        out.append(f"{indent}{x} = __new({self.name('cl', cls if builder is None else builder)})")
+        builder = _builder(cls)  # x is built as a builder (no __init__ of its own), then given its class
+        if builder is None:
+            out.append(f"{indent}{x} = __new({self.name('cl', cls)})")
+        else:
+            out.append(f"{indent}{x} = {self.name('bl', builder)}()")
         # createdAt/updatedAt are usually the same text: parse it once. The first timestamp of
         # the object records its text and value, the next ones compare their text with it.
         timestamps = [f for f in fields if datetime in (f.type, _optional_arg(f.type))]

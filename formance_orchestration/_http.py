@@ -37,6 +37,7 @@ from formance_orchestration._config import (
     resolve_timeout,
 )
 from formance_orchestration._converter import structure
+from formance_orchestration._decoding import loads, paused_collector
 from formance_orchestration._exceptions import (
     ApiError,
     AuthenticationError,
@@ -314,19 +315,20 @@ class Transport:
     ) -> T:
         """Decode a 2xx answer as ``cls``; anything undecodable raises `DecodeError` naming ``operation``."""
         content = response.content
-        try:
-            payload = json.loads(content)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            raise self._decode_error(operation, response, f"the body is not JSON ({exc})") from exc
-        if envelope and (type(payload) is not dict or "data" not in payload):
-            raise self._decode_error(operation, response, 'the body has no "data" member')
-        try:
-            return structure(payload, cls)
-        except Exception as exc:  # cattrs raises many kinds; none may escape undecorated
-            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise self._decode_error(
-                operation, response, f"the body does not decode as {cls.__name__} ({reason})"
-            ) from exc
+        with paused_collector:  # the collections decoding triggers are most of its time
+            try:
+                payload = loads(content)
+            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                raise self._decode_error(operation, response, f"the body is not JSON ({exc})") from exc
+            if envelope and (type(payload) is not dict or "data" not in payload):
+                raise self._decode_error(operation, response, 'the body has no "data" member')
+            try:
+                return structure(payload, cls)
+            except Exception as exc:  # cattrs raises many kinds; none may escape undecorated
+                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                raise self._decode_error(
+                    operation, response, f"the body does not decode as {cls.__name__} ({reason})"
+                ) from exc
 
     @staticmethod
     def _decode_error(operation: str, response: requests.Response, reason: str) -> DecodeError:

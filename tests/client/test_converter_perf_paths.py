@@ -336,15 +336,17 @@ def _python(code: str) -> str:
     return done.stdout.strip()
 
 
-def test_importing_the_package_does_not_import_cattrs() -> None:
+def test_importing_the_package_does_not_import_cattrs_or_msgspec() -> None:
     out = _python(
         "import sys\n"
         "import formance_orchestration, formance_orchestration._client, formance_orchestration.models\n"
-        "print('cattrs' in sys.modules)\n"
+        "print('cattrs' in sys.modules, 'msgspec' in sys.modules)\n"
         "from formance_orchestration import structure, ServerInfo\n"
         "print(structure({'version': 'v'}, ServerInfo).version, 'cattrs' in sys.modules)\n"
+        "from formance_orchestration._decoding import loads\n"
+        "print(loads(b'[1]'), 'msgspec' in sys.modules)\n"
     )
-    assert out.splitlines() == ["False", "v True"]
+    assert out.splitlines() == ["False False", "v True", "[1] True"]
 
 
 def test_the_converter_is_built_once_even_by_concurrent_first_calls() -> None:
