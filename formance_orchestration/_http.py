@@ -36,7 +36,7 @@ from formance_orchestration._config import (
     UnsetType,
     resolve_timeout,
 )
-from formance_orchestration._converter import structure
+from formance_orchestration._converter import structure_owned
 from formance_orchestration._decoding import loads, paused_collector
 from formance_orchestration._exceptions import (
     ApiError,
@@ -323,7 +323,7 @@ class Transport:
             if envelope and (type(payload) is not dict or "data" not in payload):
                 raise self._decode_error(operation, response, 'the body has no "data" member')
             try:
-                return structure(payload, cls)
+                return structure_owned(payload, cls)  # the payload is ours: freed as it decodes
             except Exception as exc:  # cattrs raises many kinds; none may escape undecorated
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 raise self._decode_error(

@@ -123,13 +123,13 @@ def test_concurrent_decodes_share_one_pause() -> None:
 
 def _record_collector(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     states: list[bool] = []
-    structure = _http.structure
+    structure = _http.structure_owned
 
     def recording(data: Any, cls: Any) -> Any:
         states.append(gc.isenabled())
         return structure(data, cls)
 
-    monkeypatch.setattr(_http, "structure", recording)
+    monkeypatch.setattr(_http, "structure_owned", recording)
     return states
 
 
@@ -164,3 +164,18 @@ def test_big_amounts_stay_exact_through_the_client(
     rsps.add(responses.GET, ROOT + "/workflows", body=body)
     stage: Any = client.list_workflows().data[0].config.stages[0]  # type: ignore[index]
     assert stage.amount.amount == amount
+
+
+def test_owned_decoding_empties_the_top_level_list_and_gives_the_same_models() -> None:
+    from formance_orchestration._converter import structure, structure_owned
+    from formance_orchestration.models import ListRunsResponse, ServerInfo
+
+    at = "2023-04-13T08:40:11Z"
+    item = {"workflowID": "w", "id": "i", "createdAt": at, "updatedAt": at, "terminated": False}
+    payload = {"data": [dict(item, id=str(index)) for index in range(5)]}
+    expected = structure(payload, ListRunsResponse)
+    assert len(payload["data"]) == 5  # structure() leaves the caller's data alone
+    assert structure_owned(payload, ListRunsResponse) == expected
+    assert [run.id for run in expected.data] == ["0", "1", "2", "3", "4"]
+    assert payload["data"] == []
+    assert structure_owned({"version": "v"}, ServerInfo) == ServerInfo(version="v")
