@@ -8,8 +8,14 @@ rounds, the ratio, the target and PASS/MISS) and writes the same figures as JSON
 One module per area, each with ``AREA`` (its key), ``EXPECTED`` (the ids of the results it reports)
 and ``run(settings) -> list[Result]``:
 
-- ``client_overhead``: the client's cost per call over bare ``requests`` (same no-op transport);
-- ``decoding``: ``structure()`` into typed models against ``json.loads`` of the same bytes;
+- ``client_overhead``: the client's cost per call over bare ``requests`` (same no-op transport), with
+  the collector on, in this interpreter and with a million more live objects;
+- ``sdk_baseline``: the client against ``formance-sdk-python`` 9.0.1 on the same bodies (optional:
+  SKIP rows when that SDK is not installed, which does not fail the run);
+- ``decoding``: the client's decode step (parse, structure) against ``json.loads`` of the same bytes,
+  and its peak memory;
+- ``routes``: each route tried for decoding speed (collector pause, parser, construction,
+  timestamps, cattrs' own functions, ``gc.freeze``) against its alternative;
 - ``fake_inprocess``: the fake through ``responses`` against static ``responses`` routes;
 - ``fake_http``: the fake's HTTP server against a minimal stdlib keep-alive server;
 - ``scale``: the fake's call costs against its store size, and its memory per instance;
@@ -21,11 +27,20 @@ Nothing here is part of the installed packages, and nothing in the test suite is
 
 from __future__ import annotations
 
-from benchmarks import client_overhead, decoding, fake_http, fake_inprocess, import_time, scale
+from benchmarks import (
+    client_overhead,
+    decoding,
+    fake_http,
+    fake_inprocess,
+    import_time,
+    routes,
+    scale,
+    sdk_baseline,
+)
 
 __all__ = ["AREAS", "EXPECTED_IDS"]
 
 #: The areas in the order they run.
-AREAS = (client_overhead, decoding, fake_inprocess, fake_http, scale, import_time)
+AREAS = (client_overhead, sdk_baseline, decoding, routes, fake_inprocess, fake_http, scale, import_time)
 #: Every result id a complete run reports.
 EXPECTED_IDS: tuple[str, ...] = tuple(id_ for area in AREAS for id_ in area.EXPECTED)

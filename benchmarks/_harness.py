@@ -1,11 +1,15 @@
 """Timing, statistics and reporting shared by every benchmark area.
 
 Every comparison runs *subject* and *baseline* in interleaved rounds (the order alternates from one
-round to the next). In a round each side runs a few short loops of calls, timed with
-``time.perf_counter`` while the cyclic garbage collector is off (the same for both sides), and keeps
-its fastest loop. A ratio is computed per round, from the two sides of that round, so that a slow
+round to the next). A ratio is computed per round, from the two sides of that round, so that a slow
 phase of the machine hits both sides of the ratio alike; the table shows the median, min and max over
-the rounds.
+the rounds. Two ways to time a side in a round:
+
+* collector off (the default): a few short loops of calls with the cyclic garbage collector off (the
+  same for both sides), the fastest loop kept: the cost of the code itself;
+* ``collector=True``: one loop with the collector as the process has it (on), so that the
+  collections the calls trigger are paid where they fall, as in a user's program; the share of the
+  loop spent in collections (timed through ``gc.callbacks``) is reported per side.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -30,6 +34,7 @@ __all__ = [
     "calibrate",
     "compare",
     "format_table",
+    "live_objects",
     "result_from_pair",
     "time_loop",
 ]
@@ -93,12 +98,14 @@ class Stats:
 class Target:
     """A goal on the ratio (``metric="ratio"``) or on the subject's own figure (``"subject"``)."""
 
-    op: Literal["<=", ">="]
+    op: Literal["<=", ">=", "<"]
     value: float
     metric: Literal["ratio", "subject"] = "ratio"
 
     def met_by(self, figure: float) -> bool:
         """Whether ``figure`` (a median) meets the goal."""
+        if self.op == "<":
+            return figure < self.value
         return figure <= self.value if self.op == "<=" else figure >= self.value
 
     def text(self) -> str:
@@ -117,6 +124,8 @@ class Result:
     :param id: stable key, ``<area>.<name>`` (what the smoke test looks for).
     :param unit: unit of ``subject`` and ``baseline`` (``us/call``, ``calls/s``, ``items/s``, ``ms``, ``B``).
     :param ratio_label: what the ratio divides, e.g. ``client/bare``.
+    :param gc_share: the share of each side's time spent in cyclic collections (subject, baseline),
+        for comparisons timed with the collector on.
     """
 
     id: str
@@ -133,6 +142,7 @@ class Result:
     status: Status = "INFO"
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    gc_share: tuple[Stats, Stats] | None = None
 
     def judge(self) -> Result:
         """Set ``status`` from the target (PASS/MISS), or INFO when there is none; return self."""
@@ -166,7 +176,55 @@ class Result:
             "status": self.status,
             "note": self.note,
             "extra": self.extra,
+            "gc_share": None
+            if self.gc_share is None
+            else {"subject": self.gc_share[0].to_json(), "baseline": self.gc_share[1].to_json()},
         }
+
+
+class _CollectorClock:
+    """Seconds spent in cyclic collections while installed in ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+
+
+def time_loop_collected(fn: Callable[[], object], n: int) -> tuple[float, float]:
+    """Seconds taken by ``n`` calls of ``fn`` with the collector as it is, and the seconds of it
+    spent in cyclic collections. Each call's answer is kept until the next call has made its own, so
+    that the collections see answers in use, as they would in a caller's program."""
+    clock = _CollectorClock()
+    gc.callbacks.append(clock)
+    try:
+        kept: object = None
+        start = time.perf_counter()
+        for _ in range(n):
+            kept = fn()  # each answer lives until the next call's is made, as a caller's would
+        del kept
+        _ = [None]  # a collection the last call put off (the allocation count is high) runs here
+        return time.perf_counter() - start, clock.seconds
+    finally:
+        gc.callbacks.remove(clock)
+
+
+@contextmanager
+def live_objects(count: int) -> Iterator[None]:
+    """``count`` more live container objects in the process (small lists, all seen by the collector,
+    moved to its oldest generation as a long-running program's are) for the span of the block."""
+    heap = [[index] for index in range(count)]
+    gc.collect()
+    try:
+        yield
+    finally:
+        del heap
+        gc.collect()
 
 
 def time_loop(fn: Callable[[], object], n: int) -> float:
@@ -197,10 +255,19 @@ def calibrate(fn: Callable[[], object], round_time: float) -> int:
 
 @dataclass(frozen=True)
 class Pair:
-    """Per-round seconds per call of the two sides of a comparison (same length, same rounds)."""
+    """Per-round seconds per call of the two sides of a comparison (same length, same rounds), and
+    with the collector on, the per-round share of each side's time spent in collections."""
 
     subject: list[float]
     baseline: list[float]
+    subject_gc: list[float] | None = None
+    baseline_gc: list[float] | None = None
+
+    def gc_share(self) -> tuple[Stats, Stats] | None:
+        """Stats of both sides' collection shares (None when timed with the collector off)."""
+        if self.subject_gc is None or self.baseline_gc is None:
+            return None
+        return Stats.of(self.subject_gc), Stats.of(self.baseline_gc)
 
     def times(self, factor: float = 1e6) -> tuple[Stats, Stats, Stats]:
         """Per-call time stats of both sides (scaled, default microseconds) and of subject/baseline."""
@@ -244,14 +311,19 @@ def compare(
     rounds: int | None = None,
     subject_context: Callable[[], AbstractContextManager[object]] | None = None,
     baseline_context: Callable[[], AbstractContextManager[object]] | None = None,
+    collector: bool = False,
 ) -> Pair:
     """Time ``subject`` against ``baseline`` in interleaved rounds; per-call seconds per round.
 
     :param subject_context: entered around each of the subject's loops (outside the timing), e.g. to
         activate its ``responses`` mock; ``baseline_context`` likewise.
+    :param collector: time each side with the cyclic collector on, in one loop per round (see the
+        module docstring), and record the share of the time spent in collections.
     """
     n_subject = _within(subject_context, lambda: calibrate(subject, settings.round_time))
     n_baseline = _within(baseline_context, lambda: calibrate(baseline, settings.round_time))
+    if collector:
+        return _compare_collected(subject, baseline, settings, rounds, n_subject, n_baseline)
 
     def run_subject() -> float:
         return _within(subject_context, lambda: best_of(subject, n_subject))
@@ -269,6 +341,33 @@ def compare(
             baseline_times.append(run_baseline())
             subject_times.append(run_subject())
     return Pair(subject=subject_times, baseline=baseline_times)
+
+
+def _compare_collected(
+    subject: Callable[[], object],
+    baseline: Callable[[], object],
+    settings: Settings,
+    rounds: int | None,
+    n_subject: int,
+    n_baseline: int,
+) -> Pair:
+    # a loop holds at least 3 calls, so that the collections one call defers land in the loop
+    n_subject, n_baseline = max(3, n_subject), max(3, n_baseline)
+    times: dict[str, list[float]] = {"s": [], "b": [], "sg": [], "bg": []}
+
+    def run(side: str, fn: Callable[[], object], n: int) -> None:
+        seconds, collecting = time_loop_collected(fn, n)
+        times[side].append(seconds / n)
+        times[side + "g"].append(collecting / seconds)
+
+    for index in range(rounds if rounds is not None else settings.rounds):
+        if index % 2 == 0:
+            run("s", subject, n_subject)
+            run("b", baseline, n_baseline)
+        else:
+            run("b", baseline, n_baseline)
+            run("s", subject, n_subject)
+    return Pair(subject=times["s"], baseline=times["b"], subject_gc=times["sg"], baseline_gc=times["bg"])
 
 
 def result_from_pair(
@@ -311,6 +410,7 @@ def result_from_pair(
         ratio=ratio,
         target=target,
         note=note,
+        gc_share=pair.gc_share(),
     ).judge()
 
 
@@ -335,6 +435,12 @@ def _stats_cell(stats: Stats | None) -> str:
     return f"{_number(stats.median)} [{_number(stats.min)}..{_number(stats.max)}]"
 
 
+def _gc_cell(share: tuple[Stats, Stats] | None) -> str:
+    if share is None:
+        return "-"
+    return f"{share[0].median:.0%}/{share[1].median:.0%}"
+
+
 def format_table(results: Sequence[Result]) -> str:
     """The report as a plain-text table (one line per result, notes underneath)."""
     header = (
@@ -344,6 +450,7 @@ def format_table(results: Sequence[Result]) -> str:
         "baseline med [min..max]",
         "ratio",
         "ratio med [min..max]",
+        "gc s/b",
         "target",
         "result",
     )
@@ -357,6 +464,7 @@ def format_table(results: Sequence[Result]) -> str:
                 _stats_cell(result.baseline),
                 result.ratio_label or "-",
                 _stats_cell(result.ratio),
+                _gc_cell(result.gc_share),
                 "-"
                 if result.target is None
                 else (result.target.text() + ("" if result.target.metric == "ratio" else f" {result.unit}")),
