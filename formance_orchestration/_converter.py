@@ -561,9 +561,9 @@ class _StructureEmitter:
                 out.append(f"{indent}          {y} = {hook}({o}, None)")
             out.append(f"{indent}        except {fallback}: {y} = {raw}({kind!r}, {o})")
             out.append(f"{indent}      else: {y} = {typed}({kind!r}, {o})")
-        out.append(f"{indent}    else:")
+        out.append(f"{indent}    else:  # a kind this client does not know: kept raw")
         out.append(f"{indent}      ({k}, {p}), = {e}.items()")
-        out.append(f"{indent}      {y} = {typed}({k}, {p})")
+        out.append(f"{indent}      {y} = {raw}({k}, {{}} if {p} is None else {p})")
         out.append(f"{indent}  else: {y} = {self.name('item', codec.item)}({e}, None)")
         out.append(f"{indent}  {lst}.append({y})")
         out.append(f"{indent}{v} = {lst}")
@@ -696,17 +696,19 @@ def configure_converter(c: cattrs.Converter) -> None:
     output_hooks = _HookTable(c, ACTIVITY_OUTPUT_TYPES)
     subject_hooks = _HookTable(c, {"ACCOUNT": LedgerAccountSubject, "WALLET": WalletSubject})
     activity_names: dict[type[Any], str] = {}
-    set_raw_type, set_raw_params = (getattr(RawStage, name).__set__ for name in ("type", "params"))
+    raw_builder = _builder(RawStage)
+    assert raw_builder is not None, "RawStage must be a direct Model subclass"
 
     # -- stages --------------------------------------------------------------------------------
 
     def raw_stage(kind: str, params: Any) -> RawStage:
         if params.__class__ is not dict:
             raise TypeError(f"stage {kind!r}: expected an object, got {type(params).__name__}")
-        stage: RawStage = _new(RawStage)  # what RawStage(type=kind, params=params) gives, faster
-        set_raw_type(stage, kind)
-        set_raw_params(stage, params)
-        return stage
+        stage = raw_builder()  # what RawStage(type=kind, params=params) gives, faster
+        stage.type = kind
+        stage.params = params
+        stage.__class__ = RawStage
+        return stage  # type: ignore[no-any-return]
 
     def typed_stage_of(hooks: _HookTable, kind: str, params: Any) -> Stage:
         if params is None:
