@@ -13,7 +13,9 @@ process-wide, so concurrent decodes share one pause: a lock and a depth counter,
 in turns the collector off if it was on, the last one out turns it back on only if the first found
 it on (a collector the user disabled stays disabled; one the user disables while a decode runs is
 turned on again when the last decode ends, the only case it cannot tell apart). It is restored on
-errors too.
+errors too. While it is paused, no thread's allocations trigger collections: the pause lasts one
+decode, which creates no reference cycles. ``gc.freeze()`` was measured too and not used: it is
+process-wide and ``gc.unfreeze()`` would also release what the program itself froze.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class _PausedCollector:
     __slots__ = ("_depth", "_lock", "_reenable")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # re-entrant: a finalizer run by a deallocation inside a decode may decode too
+        self._lock = threading.RLock()
         self._depth = 0
         self._reenable = False
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 import responses
 
 from formance_orchestration import _decoding, _http
@@ -179,3 +180,30 @@ def test_owned_decoding_empties_the_top_level_list_and_gives_the_same_models() -
     assert [run.id for run in expected.data] == ["0", "1", "2", "3", "4"]
     assert payload["data"] == []
     assert structure_owned({"version": "v"}, ServerInfo) == ServerInfo(version="v")
+
+
+def test_threads_decoding_at_once_get_their_models_and_leave_the_collector_on() -> None:
+    from formance_orchestration._config import DEFAULT_TIMEOUT
+    from formance_orchestration.models import ListRunsResponse
+
+    at = "2023-04-13T08:40:11Z"
+    transport = _http.Transport(timeout=DEFAULT_TIMEOUT, retry=None, user_agent="t")
+    answers: dict[int, list[str]] = {}
+
+    def work(index: int) -> None:
+        item = {"workflowID": "w", "createdAt": at, "updatedAt": at, "terminated": False}
+        items = [dict(item, id=f"{index}-{n}") for n in range(50)]
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps({"data": items}).encode()
+        for _ in range(50):
+            decoded = transport.decode("listInstances", response, ListRunsResponse)
+        answers[index] = [run.id for run in decoded.data]
+
+    workers = [threading.Thread(target=work, args=(index,)) for index in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert answers == {index: [f"{index}-{n}" for n in range(50)] for index in range(6)}
+    assert gc.isenabled()
