@@ -77,7 +77,7 @@ def test_an_approved_payout_leaves_the_ledger_after_a_day(
     orchestration_fake.advance(24 * 3600)
 
     instance = orchestration_client.get_instance(instance_id).data
-    assert instance.terminated and instance.error == ""
+    assert instance.terminated and not instance.error  # "" (mid-2023) or absent (later stacks)
     assert bank.balance("payouts:pending", "USD/2") == 0
     history = orchestration_client.get_instance_history(instance_id).data
     assert [stage.name for stage in history] == ["RunSend", "RunWaitEvent", "RunDelay", "RunSend"]

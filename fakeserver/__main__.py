@@ -6,6 +6,7 @@ Examples::
     python -m fakeserver --port 0                         # a free port (the URL is printed)
     python -m fakeserver --virtual-clock                  # time moves only via POST /_fake/clock/advance
     python -m fakeserver --client app:s3cret --token dev  # auth on: OAuth2 client + a static token
+    python -m fakeserver --stack-version v1.0             # speak the mid-2023 stack's JSON
 
 The first line on standard output is ``fakeserver listening on <url>``; one line per request goes to
 standard error (``--quiet`` turns them off). The API is served under ``/api/orchestration`` and
@@ -27,6 +28,7 @@ from fakeserver._app import FakeApp
 from fakeserver._auth import TOKEN_PATH, TokenAuthority
 from fakeserver._clock import Clock, ManualClock, SystemClock
 from fakeserver._engine import Engine
+from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS
 from fakeserver.server import DEFAULT_HOST, FakeServer
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_WAIT_TIMEOUT", "build_parser", "build_server", "main"]
@@ -124,10 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="real seconds a wait=true run may block before a 504, or 'none' (default: %(default)s)",
     )
     parser.add_argument(
+        "--stack-version",
+        choices=STACK_VERSIONS,
+        default=DEFAULT_STACK_VERSION,
+        metavar="VERSION",
+        help=(
+            "the Formance stack release whose JSON the fake speaks: "
+            f"{', '.join(STACK_VERSIONS)} (default: %(default)s, the latest)"
+        ),
+    )
+    parser.add_argument(
         "--version",
         dest="service_version",
-        default="develop",
-        help="the version GET /_info reports (default: %(default)s)",
+        default=None,
+        help="the version GET /_info reports (default: what that stack release reports)",
     )
     auth = parser.add_argument_group("auth (off unless a client or a token is given)")
     auth.add_argument(
@@ -169,7 +181,12 @@ def build_server(args: argparse.Namespace) -> FakeServer:
         if args.start_time is not None:
             raise SystemExit("python -m fakeserver: --start-time needs --virtual-clock")
         clock = SystemClock()
-    engine = Engine(clock=clock, version=args.service_version, wait_timeout=args.wait_timeout)
+    engine = Engine(
+        clock=clock,
+        stack_version=args.stack_version,
+        version=args.service_version,
+        wait_timeout=args.wait_timeout,
+    )
     auth = None
     if args.clients or args.tokens:
         auth = TokenAuthority(clock, dict(args.clients), ttl=args.token_ttl, static_tokens=args.tokens)
@@ -206,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"fakeserver listening on {server.url}", flush=True)
     print(
         f"  API at {server.url}{args.prefix} and {server.url}; control API at {server.url}/_fake; "
-        f"{clock}, {auth}. Ctrl-C to stop.",
+        f"stack {server.app.stack_version}, {clock}, {auth}. Ctrl-C to stop.",
         flush=True,
     )
     with contextlib.suppress(KeyboardInterrupt):

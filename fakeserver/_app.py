@@ -32,9 +32,10 @@ from fakeserver._engine import Engine
 from fakeserver._faults import Fault, FaultPlan
 from fakeserver._ledger import Bank
 from fakeserver._routes import dispatch, not_found_page, operation_for
+from fakeserver._stack_versions import stack_version as stack_row
 from fakeserver._types import FakeRequest, FakeResponse
 
-__all__ = ["DEFAULT_PREFIX", "AppHandles", "FakeApp", "RecordedCall"]
+__all__ = ["DEFAULT_PREFIX", "AppHandles", "FakeApp", "RecordedCall", "check_stack_version"]
 
 #: Where the stack's gateway serves the Orchestration API.
 DEFAULT_PREFIX = "/api/orchestration"
@@ -42,6 +43,19 @@ DEFAULT_PREFIX = "/api/orchestration"
 _CONTROL_END = len(CONTROL_PREFIX)
 #: Real seconds ``AppHandles.sleep`` pauses before moving a virtual clock (lets other threads run).
 _REAL_PAUSE = 0.01
+
+
+def check_stack_version(engine: Engine, stack_version: str | None) -> None:
+    """Refuse a ``stack_version=`` given beside an engine (or app) that speaks another one.
+
+    :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS``.
+    :raises ValueError: when the engine speaks another version.
+    """
+    if stack_version is not None and stack_row(stack_version) is not engine.stack:
+        raise ValueError(
+            f"stack_version={stack_version!r}, but the given engine speaks {engine.stack_version!r}: "
+            "give the version to whatever makes the engine"
+        )
 
 
 @attrs.frozen
@@ -82,6 +96,8 @@ class FakeApp:
     :param engine: the engine (default: a fresh ``Engine()`` on a ``ManualClock``).
     :param auth: check bearer tokens and serve the token endpoint (default: no auth).
     :param prefix: the gateway prefix stripped from paths that have it.
+    :param stack_version: the stack version the default engine speaks (a name from
+        ``fakeserver.STACK_VERSIONS``; default: the latest). With ``engine``, it must be the engine's.
     """
 
     def __init__(
@@ -90,8 +106,13 @@ class FakeApp:
         *,
         auth: TokenAuthority | None = None,
         prefix: str = DEFAULT_PREFIX,
+        stack_version: str | None = None,
     ) -> None:
-        self.engine: Engine = engine if engine is not None else Engine()
+        if engine is None:
+            engine = Engine(stack_version=stack_version)
+        else:
+            check_stack_version(engine, stack_version)
+        self.engine: Engine = engine
         self.auth: TokenAuthority | None = auth
         self.prefix = prefix.rstrip("/")
         self.faults = FaultPlan()
@@ -126,10 +147,10 @@ class FakeApp:
             operation = None
             response = not_found_page() if self.auth is None else self.auth.issue(request)
         elif self.auth is not None and not self.auth.is_authorized(request.headers.get("authorization")):
-            operation = operation_for(request.method, path)
+            operation = operation_for(request.method, path, self.engine.stack)
             response = FakeResponse(status=401, operation=operation)
         else:
-            operation = operation_for(request.method, path)
+            operation = operation_for(request.method, path, self.engine.stack)
             response = None
             if operation is not None:
                 fault = self.faults.take(operation)
@@ -161,9 +182,18 @@ class FakeApp:
         with self._lock:
             self.calls.append(call)
 
-    def reset(self) -> None:
-        """Forget everything: the engine's state (``Engine.reset``), recorded calls, faults, tokens."""
-        self.engine.reset()
+    @property
+    def stack_version(self) -> str:
+        """The stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
+        return self.engine.stack_version
+
+    def reset(self, *, stack_version: str | None = None) -> None:
+        """Forget everything: the engine's state (``Engine.reset``), recorded calls, faults, tokens.
+
+        :param stack_version: speak this stack version from now on (default: keep the current one).
+        :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS`` (nothing reset).
+        """
+        self.engine.reset(stack_version=stack_version)
         self.faults.clear()
         if self.auth is not None:
             self.auth.reset()
@@ -209,9 +239,17 @@ class AppHandles:
         """The event the instance's current ``wait_event`` stage waits for (``None`` if none)."""
         return self.app.engine.waiting_event(instance_id)
 
-    def reset(self) -> None:
-        """Forget workflows, instances, bank state, recorded calls, faults and issued tokens."""
-        self.app.reset()
+    @property
+    def stack_version(self) -> str:
+        """The stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
+        return self.app.engine.stack_version
+
+    def reset(self, *, stack_version: str | None = None) -> None:
+        """Forget workflows, instances, bank state, recorded calls, faults and issued tokens.
+
+        :param stack_version: speak this stack version from now on (default: keep the current one).
+        """
+        self.app.reset(stack_version=stack_version)
 
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` pass on the fake's clock: a virtual clock is advanced (after a short real

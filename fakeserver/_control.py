@@ -16,7 +16,11 @@ Method   Path                                                 What it does
 =======  ===================================================  ==============================================
 GET      /_fake                                               this table, as JSON
 POST     /_fake/reset                                         forget all state: workflows, instances, bank,
-                                                              recorded calls, faults, issued tokens
+                                                              recorded calls, faults, issued tokens;
+                                                              ``{"stackVersion"?}`` also switches the
+                                                              stack version spoken
+GET      /_fake/version                                       ``{"stackVersion", "serviceVersion",
+                                                              "stackVersions", "default"}``
 GET      /_fake/state                                         dump: clock, version, stats, workflows,
                                                               instances (with status), bank snapshot,
                                                               faults, activity failures, call count
@@ -79,6 +83,7 @@ from urllib.parse import parse_qs
 import attrs
 
 from fakeserver._errors import FakeError
+from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
 from fakeserver._types import FakeRequest, FakeResponse
 from fakeserver._wire import format_time, instance, json_bytes, workflow
 
@@ -289,9 +294,23 @@ def _index(call: _Call) -> tuple[int, Any]:
 
 
 def _reset(call: _Call) -> tuple[int, Any]:
-    _only(call.body)
-    call.app.reset()
-    return 200, {"reset": True}
+    _only(call.body, "stackVersion")
+    chosen = _opt_str(call.body, "stackVersion")
+    try:
+        call.app.reset(stack_version=chosen)
+    except UnknownStackVersion as exc:
+        raise _bad(str(exc)) from None
+    return 200, {"reset": True, "stackVersion": call.app.stack_version}
+
+
+def _version(call: _Call) -> tuple[int, Any]:
+    engine = call.engine
+    return 200, {
+        "stackVersion": engine.stack_version,
+        "serviceVersion": engine.version,
+        "stackVersions": list(STACK_VERSIONS),
+        "default": DEFAULT_STACK_VERSION,
+    }
 
 
 def _clock_json(engine: Engine) -> dict[str, Any]:
@@ -484,17 +503,19 @@ def _state(call: _Call) -> tuple[int, Any]:
 
 def _state_locked(call: _Call) -> tuple[int, Any]:
     engine = call.engine
-    workflows = [workflow(view) for view in engine.list_workflows()]
+    stack = engine.stack
+    workflows = [workflow(view, stack) for view in engine.list_workflows()]
     instances = []
     for item in engine.list_instances():
         try:
-            instances.append(instance(engine.get_instance(item.id)))
+            instances.append(instance(engine.get_instance(item.id), stack))
         except FakeError:  # reset in between
             continue
     bank = _bank_call(call, engine.bank.snapshot)
     return 200, {
         "clock": _clock_json(engine),
         "version": engine.version,
+        "stackVersion": engine.stack_version,
         "stats": engine.stats(),
         "workflows": workflows,
         "instances": instances,
@@ -649,6 +670,7 @@ def _revoke(call: _Call) -> tuple[int, Any]:
 CONTROL_ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("GET", "/_fake", _index),
     ControlRoute("POST", "/_fake/reset", _reset),
+    ControlRoute("GET", "/_fake/version", _version),
     ControlRoute("GET", "/_fake/state", _state),
     ControlRoute("GET", "/_fake/clock", _clock),
     ControlRoute("POST", "/_fake/clock/advance", _clock_advance),

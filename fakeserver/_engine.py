@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+import attrs
+
 from fakeserver._clock import Clock, ManualClock
 from fakeserver._duration import to_timedelta_ns
 from fakeserver._errors import InvalidRequest, NotFound, ServiceError, WaitTimeout
@@ -31,6 +33,8 @@ from fakeserver._resolve import (
     prepare_stage,
 )
 from fakeserver._send import Activity, StageFailed, run_send
+from fakeserver._stack_versions import DEFAULT_STACK_VERSION, StackVersion
+from fakeserver._stack_versions import stack_version as _stack_row
 from fakeserver._views import (
     ActivityView,
     InstanceView,
@@ -270,7 +274,9 @@ class Engine:
     :param ids: the id generator (default: lowercase UUID v4 strings).
     :param bank: the simulated ledger/wallets/payments the send stages act on
         (default: ``Bank(clock=clock, ids=ids)``).
-    :param version: what ``GET /_info`` reports.
+    :param stack_version: the Formance stack release whose dialect the fake speaks (a name from
+        ``fakeserver.STACK_VERSIONS``; default: the latest, ``DEFAULT_STACK_VERSION``).
+    :param version: what ``GET /_info`` reports (default: what that stack release reports).
     :param wait_timeout: real seconds a ``wait=true`` run may stay blocked before it raises
         :class:`WaitTimeout` (``None``: for ever).
 
@@ -324,14 +330,19 @@ class Engine:
         clock: Clock | None = None,
         ids: Callable[[], str] | None = None,
         bank: Bank | None = None,
-        version: str = "develop",
+        stack_version: str | None = None,
+        version: str | None = None,
         wait_timeout: float | None = 5.0,
     ) -> None:
+        if stack_version is None:
+            stack_version = DEFAULT_STACK_VERSION
+        self.stack: StackVersion = _stack_row(stack_version)
         self.clock: Clock = clock if clock is not None else ManualClock()
         self.ids: Callable[[], str] = ids if ids is not None else _default_ids
         self._sim_now: datetime | None = None
         self.bank: Bank = bank if bank is not None else Bank(clock=_BankClock(self), ids=self.ids)
-        self.version = version
+        self._own_version = version
+        self.version = self.stack.service_version if version is None else version
         self.wait_timeout = wait_timeout
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -353,6 +364,11 @@ class Engine:
 
     # -----------------------------------------------------------------------------------------------
     # Operations
+
+    @property
+    def stack_version(self) -> str:
+        """The name of the stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
+        return self.stack.name
 
     def get_server_info(self) -> str:
         """The version ``GET /_info`` reports."""
@@ -390,7 +406,7 @@ class Engine:
         """Every workflow, oldest first."""
         with self._lock:
             self._pump()
-            return [wf.view for wf in self._workflows.values()]
+            return [wf.view for wf in self._workflows.values() if wf.view.deleted_at is None]
 
     def get_workflow(self, workflow_id: str) -> WorkflowView:
         """One workflow.
@@ -457,7 +473,29 @@ class Engine:
                 source: Any = wf.instances if wf is not None else ()
             else:
                 source = self._instances.values()
-            return [self._list_view(inst) for inst in source if not running or inst.run is not None]
+            workflows = self._workflows
+            return [
+                self._list_view(inst)
+                for inst in source
+                if (not running or inst.run is not None)
+                and workflows[inst.workflow_id].view.deleted_at is None
+            ]
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        """Soft-delete a workflow: lists hide it and its instances; reading and running it still work.
+
+        Deleting again is no error (the deletion time moves on, as the service's update does).
+
+        :raises NotFound: ``Workflow not found`` for an unknown id.
+        """
+        with self._lock:
+            self._pump()
+            wf = self._workflows.get(workflow_id)
+            if wf is None:
+                raise NotFound("Workflow not found")
+            wf.view = attrs.evolve(wf.view, deleted_at=self.clock.now())
+            for inst in wf.instances:  # cached views embed the workflow
+                inst.view = inst.list_view = None
 
     def _known_instance(self, instance_id: str) -> _Instance:
         """Pump, then the instance (the lock held); ``Instance not found`` as getInstance says it."""
@@ -705,9 +743,18 @@ class Engine:
                 "injected_failures": sum(len(q) for q in self._injections.values()),
             }
 
-    def reset(self) -> None:
-        """Forget workflows, instances, timers, bank state and injected failures."""
+    def reset(self, *, stack_version: str | None = None) -> None:
+        """Forget workflows, instances, timers, bank state and injected failures.
+
+        :param stack_version: speak this stack version from now on (default: keep the current one).
+        :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS`` (nothing reset).
+        """
+        row = None if stack_version is None else _stack_row(stack_version)
         with self._lock:
+            if row is not None:
+                self.stack = row
+                if self._own_version is None:
+                    self.version = row.service_version
             for inst in self._instances.values():
                 run = inst.run
                 if run is not None and run.gen is not None:
@@ -1043,13 +1090,13 @@ class Engine:
             terminated_at=inst.terminated_at,
             error=inst.error,
             status=status or None,
+            workflow=self._workflows[inst.workflow_id].view,
         )
         if inst.run is None:
             inst.view = view
         return view
 
-    @staticmethod
-    def _list_view(inst: _Instance) -> InstanceView:
+    def _list_view(self, inst: _Instance) -> InstanceView:
         view = inst.list_view
         if view is not None:
             return view
@@ -1062,6 +1109,7 @@ class Engine:
             terminated_at=inst.terminated_at,
             error=inst.error,
             status=None,
+            workflow=self._workflows[inst.workflow_id].view,
         )
         if inst.run is None:
             inst.list_view = view

@@ -174,6 +174,9 @@ _PAYMENT_ALIASES = {
     "account_id": "accountID",
     "created_at": "createdAt",
     "initial_amount": "initialAmount",
+    "connector_id": "connectorID",
+    "source_account_id": "sourceAccountID",
+    "destination_account_id": "destinationAccountID",
 }
 _PAYMENT_FIELDS = (
     "id",
@@ -190,6 +193,9 @@ _PAYMENT_FIELDS = (
     "adjustments",
     "metadata",
 )
+# Fields of the payments API of 2024 (stack v2.0 and later), kept only when given: the versions that
+# show them default the ids to "" and destinationAccountID to accountID.
+_LATER_PAYMENT_FIELDS = ("connectorID", "sourceAccountID", "destinationAccountID")
 
 
 def json_copy(value: Any) -> Any:
@@ -363,7 +369,9 @@ class Bank:
         Other fields, by wire name or snake_case alias (``account_id``, ``created_at``), default to:
         ``reference`` = the id, ``accountID`` ``""``, ``type`` ``"PAY-IN"``, ``provider`` ``"STRIPE"``,
         ``status`` ``"SUCCEEDED"``, ``scheme`` ``"unknown"``, ``createdAt`` now, ``raw`` ``None``,
-        ``adjustments`` ``[]``, ``metadata`` ``None``. Datetimes are rendered as timestamps.
+        ``adjustments`` ``[]``, ``metadata`` ``None``. Datetimes are rendered as timestamps. The
+        2024 payments fields ``connectorID``, ``sourceAccountID`` and ``destinationAccountID`` are
+        kept only when given (the stack versions that show them fill in their own defaults).
 
         :raises TypeError: for a field the Payment schema does not have.
         :raises ValueError: for a negative or non-integer amount, or a taken id.
@@ -390,10 +398,13 @@ class Bank:
         }
         for key, value in fields.items():
             wire = _PAYMENT_ALIASES.get(key, key)
-            if wire not in _PAYMENT_FIELDS or wire in ("id", "initialAmount", "asset"):
+            known = wire in _PAYMENT_FIELDS or wire in _LATER_PAYMENT_FIELDS
+            if not known or wire in ("id", "initialAmount", "asset"):
                 raise TypeError(f"create_payment() got an unexpected field {key!r}")
             payment[wire] = value
-        self._payments[payment_id] = {key: json_copy(payment[key]) for key in _PAYMENT_FIELDS}
+        self._payments[payment_id] = {
+            key: json_copy(payment[key]) for key in _PAYMENT_FIELDS + _LATER_PAYMENT_FIELDS if key in payment
+        }
         self.version += 1
         return payment_id
 

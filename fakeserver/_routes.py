@@ -1,14 +1,17 @@
 """The route table: each request to one engine call, each domain error to a status and envelope.
 
 ``ROUTES`` lists ``(method, path regex, operationId, handler)`` for the service-relative paths the
-service registers (chi router, mid-2023). ``dispatch`` matches a request against it, decodes the body
-and query as the Go handlers do (``_gojson``), calls the engine and renders the answer (``_wire``).
-Status codes live here and nowhere else:
+service registers (chi router, mid-2023); ``LATER_ROUTES`` the ones later stack versions add (soft
+delete). ``dispatch`` matches a request against the table of the engine's stack version, decodes the
+body and query as the Go handlers do (``_gojson``), calls the engine and renders the answer
+(``_wire``, in that version's dialect). Status codes live here and nowhere else:
 
 * success: 200 / 201 with ``{"data": ...}`` (``/_info`` and ``/_healthcheck`` unwrapped), 204 empty;
-* ``InvalidRequest`` -> 400 ``VALIDATION``; ``NotFound`` -> 404 ``NOT_FOUND`` ``resource not found``;
-  ``ServiceError`` -> 500 ``INTERNAL_ERROR``; ``WaitTimeout`` -> 504 (the fake's own, see
-  ``Engine.wait_timeout``); a Go panic -> 500 with an empty body;
+* ``InvalidRequest`` -> 400 ``VALIDATION``; ``NotFound`` -> 404 ``NOT_FOUND`` (its message;
+  ``resource not found`` / ``Instance not found`` on the stage history, by version);
+  ``ServiceError`` -> 500 with the version's internal code (``INTERNAL_ERROR`` in mid-2023,
+  ``INTERNAL`` later); ``WaitTimeout`` -> 504 (the fake's own, see ``Engine.wait_timeout``); a Go
+  panic -> 500 with an empty body;
 * an unknown path -> 404 ``404 page not found`` as ``text/plain``; a known path with another method
   -> 405 with an empty body; a stage number that is not an integer -> 404 with an empty body.
 
@@ -39,8 +42,10 @@ from fakeserver._wire import (
 
 if TYPE_CHECKING:
     from fakeserver._engine import Engine
+    from fakeserver._stack_versions import StackVersion
 
 __all__ = [
+    "LATER_ROUTES",
     "NOT_FOUND_PAGE",
     "ROUTES",
     "Handler",
@@ -79,6 +84,8 @@ _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _STAGE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
 _HEALTHCHECK_BODY = json_bytes({"default": "OK"})
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_UUID_TAG_ERROR = "Key: '' Error:Field validation for '' failed on the 'uuid' tag"
 
 
 class _EmptyNotFound(Exception):
@@ -118,16 +125,24 @@ def _healthcheck(engine: Engine, request: FakeRequest, params: tuple[str, ...]) 
 
 
 def _list_workflows(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
-    return 200, data_body([workflow(view) for view in engine.list_workflows()])
+    stack = engine.stack
+    return 200, data_body([workflow(view, stack) for view in engine.list_workflows()])
 
 
 def _create_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
     config = decode_workflow_config(request.body, request.headers.get("content-type"))
-    return 201, data_body(workflow(engine.create_workflow(config)))
+    return 201, data_body(workflow(engine.create_workflow(config), engine.stack))
 
 
 def _get_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
-    return 200, data_body(workflow(engine.get_workflow(params[0])))
+    return 200, data_body(workflow(engine.get_workflow(params[0]), engine.stack))
+
+
+def _delete_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
+    if _UUID.match(params[0]) is None:  # validator's "required,uuid" on the path parameter
+        raise InvalidRequest(_UUID_TAG_ERROR)
+    engine.delete_workflow(params[0])
+    return 204, b""
 
 
 def _run_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
@@ -135,7 +150,7 @@ def _run_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...])
     wait = _query_value(request.query, "wait")
     waiting = wait is not None and wait.lower() in ("true", "1")
     outcome = engine.run_workflow(params[0], variables, wait=waiting)
-    return 201, data_body(run_outcome(outcome))
+    return 201, data_body(run_outcome(outcome, engine.stack))
 
 
 def _list_instances(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
@@ -143,11 +158,12 @@ def _list_instances(engine: Engine, request: FakeRequest, params: tuple[str, ...
     workflow_id = _query_value(query, "workflowID") or None
     running = _query_value(query, "running") == "true"
     views = engine.list_instances(workflow_id, running)
-    return 200, data_body([instance(view) for view in views])
+    stack = engine.stack
+    return 200, data_body([instance(view, stack) for view in views])
 
 
 def _get_instance(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
-    return 200, data_body(instance(engine.get_instance(params[0])))
+    return 200, data_body(instance(engine.get_instance(params[0]), engine.stack))
 
 
 def _send_event(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
@@ -174,9 +190,13 @@ def _get_instance_stage_history(
     if not _INT64_MIN <= number <= _INT64_MAX:
         raise _EmptyNotFound
     if number < 0:
-        raise NotFound()
-    views = engine.get_instance_stage_history(instance_id, number)
-    return 200, data_body([activity(view) for view in views])
+        raise NotFound(engine.stack.stage_history_not_found)
+    stack = engine.stack
+    try:
+        views = engine.get_instance_stage_history(instance_id, number)
+    except NotFound:
+        raise NotFound(stack.stage_history_not_found) from None
+    return 200, data_body([activity(view, stack) for view in views])
 
 
 _ID = "([^/]+)"
@@ -201,6 +221,9 @@ ROUTES: tuple[Route, ...] = (
         _get_instance_stage_history,
     ),
 )
+
+#: The routes later stack versions add (those with ``StackVersion.soft_delete``).
+LATER_ROUTES: tuple[Route, ...] = (Route("DELETE", f"/workflows/{_ID}", "deleteWorkflow", _delete_workflow),)
 
 
 class _PathEntry(NamedTuple):
@@ -227,7 +250,12 @@ def _compile(routes: tuple[Route, ...]) -> tuple[re.Pattern[str], dict[int, _Pat
     return re.compile("(?:" + "|".join(alternatives) + ")/?"), entries
 
 
-_PATHS, _ENTRIES = _compile(ROUTES)
+_Table = tuple[re.Pattern[str], dict[int, _PathEntry]]
+_TABLES: dict[bool, _Table] = {False: _compile(ROUTES), True: _compile(ROUTES + LATER_ROUTES)}
+
+
+def _table(stack: StackVersion | None) -> _Table:
+    return _TABLES[stack is not None and stack.soft_delete]
 
 
 def not_found_page() -> FakeResponse:
@@ -239,16 +267,18 @@ def not_found_page() -> FakeResponse:
     )
 
 
-def operation_for(method: str, path: str) -> str | None:
+def operation_for(method: str, path: str, stack: StackVersion | None = None) -> str | None:
     """The operationId serving ``method path`` (service-relative), ``None`` if nothing does.
 
     :param method: the upper-case HTTP method.
     :param path: the service-relative, percent-decoded path.
+    :param stack: the stack version whose routes count (default: the mid-2023 routes).
     """
-    match = _PATHS.fullmatch(path)
+    paths, entries = _table(stack)
+    match = paths.fullmatch(path)
     if match is None:
         return None
-    route = _ENTRIES[match.lastindex or 0].methods.get(method)
+    route = entries[match.lastindex or 0].methods.get(method)
     return None if route is None else route.operation
 
 
@@ -259,10 +289,12 @@ def dispatch(engine: Engine, request: FakeRequest, *, path: str | None = None) -
     :param request: the request; its ``path`` is service-relative unless ``path`` is given.
     :param path: the service-relative path to route on, when the caller already stripped a prefix.
     """
-    match = _PATHS.fullmatch(request.path if path is None else path)
+    stack = engine.stack
+    paths, entries = _table(stack)
+    match = paths.fullmatch(request.path if path is None else path)
     if match is None:
         return not_found_page()
-    entry = _ENTRIES[match.lastindex or 0]
+    entry = entries[match.lastindex or 0]
     route = entry.methods.get(request.method)
     if route is None:
         return FakeResponse(status=405, headers={"content-type": _JSON})
@@ -271,10 +303,10 @@ def dispatch(engine: Engine, request: FakeRequest, *, path: str | None = None) -
         status, body = route.handler(engine, request, params)
     except InvalidRequest as exc:
         status, body = 400, error_body("VALIDATION", exc.message)
-    except NotFound:
-        status, body = 404, error_body("NOT_FOUND", "resource not found")
+    except NotFound as exc:
+        status, body = 404, error_body("NOT_FOUND", exc.message)
     except ServiceError as exc:
-        status, body = 500, error_body("INTERNAL_ERROR", exc.message)
+        status, body = 500, error_body(stack.internal_error_code, exc.message)
     except WaitTimeout as exc:
         status, body = 504, error_body(exc.error_code, exc.message)
     except FakeError as exc:

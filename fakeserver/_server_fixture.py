@@ -19,7 +19,8 @@ Decisions:
 * Auth is off. A suite that wants it overrides ``orchestration_server_app`` and returns
   ``FakeApp(engine, auth=TokenAuthority(engine.clock, {...}))``.
 * The reset before each test forgets workflows, instances, bank state, injected activity failures,
-  recorded calls, armed faults and issued tokens (``FakeServer.reset``).
+  recorded calls, armed faults and issued tokens (``FakeServer.reset``), and switches the server to
+  the test's ``orchestration_stack_version`` (so overriding that fixture works for the server too).
 """
 
 from __future__ import annotations
@@ -32,14 +33,35 @@ import pytest
 from fakeserver._app import FakeApp
 from fakeserver._clock import ManualClock
 from fakeserver._engine import Engine
+from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
 from fakeserver.server import DEFAULT_HOST, FakeServer
 
 __all__ = [
+    "STACK_VERSION_OPTION",
+    "configured_stack_version",
     "make_orchestration_server",
     "orchestration_server",
     "orchestration_server_app",
     "orchestration_server_listen_address",
 ]
+
+
+#: The ini key and option destination of the stack version (``--orchestration-stack-version``).
+STACK_VERSION_OPTION = "orchestration_stack_version"
+
+
+def configured_stack_version(config: pytest.Config) -> str:
+    """The stack version a pytest run asks for: the command-line option, else the ini option, else
+    the latest.
+
+    :raises pytest.UsageError: for a name not in ``fakeserver.STACK_VERSIONS``.
+    """
+    option = STACK_VERSION_OPTION
+    value = config.getoption(option, default=None) or config.getini(option) or DEFAULT_STACK_VERSION
+    name = str(value).strip()
+    if name not in STACK_VERSIONS:
+        raise pytest.UsageError(str(UnknownStackVersion(name)))
+    return name
 
 
 def _listen_address() -> tuple[str, int]:
@@ -55,9 +77,10 @@ def orchestration_server_listen_address() -> tuple[str, int]:
 
 
 @pytest.fixture(scope="session")
-def orchestration_server_app() -> FakeApp:
-    """The app the session server serves: a fresh engine on a ManualClock, auth off (overridable)."""
-    return FakeApp(Engine(clock=ManualClock()))
+def orchestration_server_app(pytestconfig: pytest.Config) -> FakeApp:
+    """The app the session server serves: a fresh engine on a ManualClock speaking the configured
+    stack version, auth off (overridable)."""
+    return FakeApp(Engine(clock=ManualClock(), stack_version=configured_stack_version(pytestconfig)))
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +99,12 @@ def make_orchestration_server(
 
 
 @pytest.fixture
-def orchestration_server(make_orchestration_server: FakeServer) -> Iterator[FakeServer]:
-    """The session's server with a fresh fake for this test (reset before it, and after it)."""
+def orchestration_server(
+    make_orchestration_server: FakeServer, orchestration_stack_version: str
+) -> Iterator[FakeServer]:
+    """The session's server with a fresh fake for this test (reset before it, and after it),
+    speaking ``orchestration_stack_version``."""
     server = make_orchestration_server
-    server.reset()
+    server.reset(stack_version=orchestration_stack_version)
     yield server
     server.reset()

@@ -22,13 +22,15 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class WorkflowView:
-    """A stored workflow. ``stages`` is the list exactly as submitted (``None`` when absent)."""
+    """A stored workflow. ``stages`` is the list exactly as submitted (``None`` when absent);
+    ``deleted_at`` is set once soft-deleted (stack versions with ``DELETE /workflows/{id}``)."""
 
     id: str
     name: str
     stages: list[dict[str, Any]] | None
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -45,7 +47,8 @@ class StageStatusView:
 @attrs.frozen(kw_only=True)
 class InstanceView:
     """An instance. ``status`` is ``None`` where the service omits the key (lists, non-wait runs,
-    instances with no stage row yet)."""
+    instances with no stage row yet). ``workflow`` is its workflow when the instance was read from
+    storage (``None`` in a plain run's answer); the stack versions that embed it render it."""
 
     workflow_id: str
     id: str
@@ -55,6 +58,7 @@ class InstanceView:
     terminated_at: datetime | None
     error: str
     status: tuple[StageStatusView, ...] | None
+    workflow: WorkflowView | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -5,6 +5,10 @@ disappear when empty, maps (stage configs, history inputs and outputs) come out 
 and the encoder writes compact JSON (no spaces) followed by a newline. Timestamps are RFC 3339 in UTC
 with the fractional seconds trimmed of trailing zeros (none at all on a whole second).
 
+What differs between stack versions is read here from the version's row (:class:`StackVersion`):
+``deletedAt`` on workflows, ``error`` and ``workflow`` on instances, and the ledger v2 / payments
+shapes of activity outputs. The engine's views are version-free.
+
 Everything here is plain dict building plus one ``json`` encoder call per body: the read endpoints
 are on the fake's hot path.
 """
@@ -17,6 +21,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from fakeserver._stack_versions import StackVersion
 from fakeserver._views import (
     ActivityView,
     InstanceView,
@@ -28,6 +33,7 @@ from fakeserver._views import (
 
 __all__ = [
     "activity",
+    "activity_output",
     "data_body",
     "error_body",
     "format_time",
@@ -117,19 +123,25 @@ def sorted_keys(value: Any) -> Any:
     return value
 
 
-def workflow(view: WorkflowView) -> dict[str, Any]:
-    """A Workflow object: ``id``, ``config`` (``name``, ``stages``), ``createdAt``, ``updatedAt``.
+def workflow(view: WorkflowView, stack: StackVersion) -> dict[str, Any]:
+    """A Workflow object: ``id``, ``config`` (``name``, ``stages``), ``createdAt``, ``updatedAt``,
+    and ``deletedAt`` (always, ``null`` unless deleted) in the versions with soft delete.
 
     ``stages`` is rendered as stored (``None`` -> ``null``); the routes store it with sorted keys.
 
     :param view: the workflow.
+    :param stack: the stack version spoken.
     """
-    return {
+    item: dict[str, Any] = {
         "id": view.id,
         "config": {"name": view.name, "stages": view.stages},
         "createdAt": format_time(view.created_at),
         "updatedAt": format_time(view.updated_at),
     }
+    if stack.soft_delete:
+        deleted = view.deleted_at
+        item["deletedAt"] = None if deleted is None else format_time(deleted)
+    return item
 
 
 def stage_status(view: StageStatusView) -> dict[str, Any]:
@@ -149,14 +161,14 @@ def stage_status(view: StageStatusView) -> dict[str, Any]:
     return item
 
 
-def _instance_fields(view: InstanceView) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "workflowID": view.workflow_id,
-        "id": view.id,
-        "createdAt": format_time(view.created_at),
-        "updatedAt": format_time(view.updated_at),
-        "terminated": view.terminated,
-    }
+def _instance_fields(view: InstanceView, stack: StackVersion) -> dict[str, Any]:
+    item: dict[str, Any] = {"workflowID": view.workflow_id}
+    if stack.instance_workflow and view.workflow is not None:
+        item["workflow"] = workflow(view.workflow, stack)
+    item["id"] = view.id
+    item["createdAt"] = format_time(view.created_at)
+    item["updatedAt"] = format_time(view.updated_at)
+    item["terminated"] = view.terminated
     if view.terminated_at is not None:
         item["terminatedAt"] = format_time(view.terminated_at)
     if view.status:
@@ -164,26 +176,30 @@ def _instance_fields(view: InstanceView) -> dict[str, Any]:
     return item
 
 
-def instance(view: InstanceView) -> dict[str, Any]:
-    """An Instance object: ``workflowID``, ``id``, ``createdAt``, ``updatedAt``, ``terminated``,
-    ``terminatedAt`` (once ended), ``status`` (when there are stage rows), ``error`` (always).
+def instance(view: InstanceView, stack: StackVersion) -> dict[str, Any]:
+    """An Instance object: ``workflowID``, ``workflow`` (versions that embed it, when read from
+    storage), ``id``, ``createdAt``, ``updatedAt``, ``terminated``, ``terminatedAt`` (once ended),
+    ``status`` (when there are stage rows), ``error`` (always, or only when set in later versions).
 
     :param view: the instance.
+    :param stack: the stack version spoken.
     """
-    item = _instance_fields(view)
-    item["error"] = view.error
+    item = _instance_fields(view, stack)
+    if view.error or stack.instance_error_always:
+        item["error"] = view.error
     return item
 
 
-def run_outcome(outcome: RunOutcome) -> dict[str, Any]:
+def run_outcome(outcome: RunOutcome, stack: StackVersion) -> dict[str, Any]:
     """The instance a run answers: as is without ``wait``; with ``wait`` the ``error`` key holds the
     wait error and is omitted on success.
 
     :param outcome: what ``Engine.run_workflow`` returned.
+    :param stack: the stack version spoken.
     """
     if not outcome.waited:
-        return instance(outcome.instance)
-    item = _instance_fields(outcome.instance)
+        return instance(outcome.instance, stack)
+    item = _instance_fields(outcome.instance, stack)
     if outcome.wait_error:
         item["error"] = outcome.wait_error
     return item
@@ -205,16 +221,69 @@ def stage_history(view: StageHistoryView) -> dict[str, Any]:
     return item
 
 
-def activity(view: ActivityView) -> dict[str, Any]:
+def _v2_transaction(tx: dict[str, Any]) -> dict[str, Any]:
+    """A ledger v2 transaction as the v1 stage history shows it: ``id`` and, for ledger v1 clients,
+    ``txid`` (the same number); ``reverted``; ``reference`` only when set."""
+    item = {key: value for key, value in tx.items() if key != "reference" or value}
+    item["id"] = tx["txid"]
+    item["reverted"] = False
+    return item
+
+
+def _v2_account(account: dict[str, Any]) -> dict[str, Any]:
+    """The ledger's account (``AccountWithVolumesAndBalances``) without its empty maps (omitempty)."""
+    return {key: value for key, value in account.items() if value or not isinstance(value, dict)}
+
+
+def _payments_2024(payment: dict[str, Any]) -> dict[str, Any]:
+    """A payment as the 2024 payments API sends it: ``connectorID``, ``sourceAccountID``,
+    ``destinationAccountID`` (the stored ``accountID`` unless given) and ``amount``; no ``accountID``;
+    ``provider`` only when set."""
+    item = {
+        key: value for key, value in payment.items() if key != "accountID" and (key != "provider" or value)
+    }
+    item.setdefault("connectorID", "")
+    item.setdefault("sourceAccountID", "")
+    item.setdefault("destinationAccountID", payment.get("accountID", ""))
+    item["amount"] = payment["initialAmount"]
+    return item
+
+
+def activity_output(name: str, output: dict[str, Any], stack: StackVersion) -> dict[str, Any]:
+    """An activity's output as the stack version's stage history shows it (without the name wrapper).
+
+    :param name: the activity name.
+    :param output: the output as the bank produced it (mid-2023 shapes).
+    :param stack: the stack version spoken.
+    """
+    if stack.ledger_v2:
+        if name == "CreateTransaction":
+            return {"data": [_v2_transaction(output["data"])]}
+        if name == "GetAccount":
+            return {"data": _v2_account(output["data"])}
+    if name == "GetPayment":
+        payment = output["data"]
+        if stack.payment_accounts:
+            return {"data": _payments_2024(payment)}
+        return {"data": {key: value for key, value in payment.items() if key not in _LATER_PAYMENT_KEYS}}
+    return output
+
+
+#: Payment fields of the 2024 payments API a test may give the bank; the mid-2023 API has none of them.
+_LATER_PAYMENT_KEYS = frozenset(("connectorID", "sourceAccountID", "destinationAccountID"))
+
+
+def activity(view: ActivityView, stack: StackVersion) -> dict[str, Any]:
     """A stage-history item: ``name``, ``input`` / ``output`` wrapped in ``{name: ...}`` (keys sorted),
     ``error``, ``terminated``, ``startedAt``, ``terminatedAt``, ``lastFailure``, ``attempt``,
     ``nextExecution``; the optional ones only when set.
 
     :param view: the activity.
+    :param stack: the stack version spoken (the shapes of ledger and payments outputs).
     """
     item: dict[str, Any] = {"name": view.name, "input": {view.name: sorted_keys(view.input)}}
     if view.output is not None:
-        item["output"] = {view.name: sorted_keys(view.output)}
+        item["output"] = {view.name: sorted_keys(activity_output(view.name, view.output, stack))}
     if view.error:
         item["error"] = view.error
     item["terminated"] = view.terminated

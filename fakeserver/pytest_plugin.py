@@ -10,8 +10,14 @@ Fixtures:
   ``fakeserver._server_fixture``.
 
 Small fixtures feed them and can be overridden in a ``conftest.py`` (as with pytest-httpserver):
-``orchestration_base_url`` (the intercepted base URL), ``orchestration_clock`` (the engine's clock)
-and ``orchestration_fake_app`` (the whole app, e.g. to turn auth on).
+``orchestration_base_url`` (the intercepted base URL), ``orchestration_clock`` (the engine's clock),
+``orchestration_stack_version`` (the Formance stack release the fakes speak) and
+``orchestration_fake_app`` (the whole app, e.g. to turn auth on).
+
+The stack version defaults to the latest (``fakeserver.DEFAULT_STACK_VERSION``); a suite pins
+another with the ini option ``orchestration_stack_version = v1.0``, a run with
+``pytest --orchestration-stack-version v1.0`` (which wins over the ini option), and one test or
+module by overriding the ``orchestration_stack_version`` fixture.
 """
 
 from __future__ import annotations
@@ -25,17 +31,21 @@ from fakeserver._app import FakeApp
 from fakeserver._clock import Clock, ManualClock
 from fakeserver._engine import Engine
 from fakeserver._server_fixture import (
+    STACK_VERSION_OPTION,
+    configured_stack_version,
     make_orchestration_server,
     orchestration_server,
     orchestration_server_app,
     orchestration_server_listen_address,
 )
+from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS
 from fakeserver.responses_adapter import DEFAULT_BASE_URL, FakeOrchestration
 
 if TYPE_CHECKING:
     from formance_orchestration._client import OrchestrationClient
 
 __all__ = [
+    "configured_stack_version",
     "make_orchestration_server",
     "orchestration_base_url",
     "orchestration_client",
@@ -45,7 +55,31 @@ __all__ = [
     "orchestration_server",
     "orchestration_server_app",
     "orchestration_server_listen_address",
+    "orchestration_stack_version",
+    "pytest_addoption",
 ]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The stack version option: ``--orchestration-stack-version`` and the ini key of that name."""
+    help_text = (
+        "the Formance stack release the Orchestration fakes speak: "
+        f"{', '.join(STACK_VERSIONS)} (default: {DEFAULT_STACK_VERSION}, the latest)"
+    )
+    parser.addini(STACK_VERSION_OPTION, help_text, default=None)
+    parser.getgroup("fakeserver").addoption(
+        "--orchestration-stack-version",
+        dest=STACK_VERSION_OPTION,
+        metavar="VERSION",
+        default=None,
+        help=help_text,
+    )
+
+
+@pytest.fixture
+def orchestration_stack_version(pytestconfig: pytest.Config) -> str:
+    """The Formance stack release the fakes speak (from the options; override it to pin one)."""
+    return configured_stack_version(pytestconfig)
 
 
 @pytest.fixture
@@ -61,9 +95,10 @@ def orchestration_clock() -> Clock:
 
 
 @pytest.fixture
-def orchestration_fake_app(orchestration_clock: Clock) -> FakeApp:
-    """The app behind ``orchestration_fake``: a fresh engine on ``orchestration_clock``, auth off."""
-    return FakeApp(Engine(clock=orchestration_clock))
+def orchestration_fake_app(orchestration_clock: Clock, orchestration_stack_version: str) -> FakeApp:
+    """The app behind ``orchestration_fake``: a fresh engine on ``orchestration_clock`` speaking
+    ``orchestration_stack_version``, auth off."""
+    return FakeApp(Engine(clock=orchestration_clock, stack_version=orchestration_stack_version))
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 import responses
 
-from fakeserver._app import DEFAULT_PREFIX, AppHandles, FakeApp
+from fakeserver._app import DEFAULT_PREFIX, AppHandles, FakeApp, check_stack_version
 from fakeserver._auth import TOKEN_PATH
 from fakeserver._clock import Clock, ManualClock
 from fakeserver._engine import Engine
@@ -103,6 +103,8 @@ class FakeOrchestration(AppHandles, ContextDecorator):
     :param clock: the engine's clock when ``app`` is not given (default: a fresh ``ManualClock``).
     :param prefix: the API prefix intercepted under ``base_url``; ``""`` intercepts every path of
         ``base_url`` (for a client that talks to the service without the gateway prefix).
+    :param stack_version: the stack version the fake speaks when ``app`` is not given (a name from
+        ``fakeserver.STACK_VERSIONS``; default: the latest).
     """
 
     def __init__(
@@ -112,11 +114,15 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         base_url: str = DEFAULT_BASE_URL,
         clock: Clock | None = None,
         prefix: str = DEFAULT_PREFIX,
+        stack_version: str | None = None,
     ) -> None:
         if app is None:
-            app = FakeApp(Engine(clock=clock if clock is not None else ManualClock()))
+            clock = clock if clock is not None else ManualClock()
+            app = FakeApp(Engine(clock=clock, stack_version=stack_version))
         elif clock is not None and clock is not app.engine.clock:
             raise ValueError("give either an app or a clock: the app's engine already has its clock")
+        elif stack_version is not None:
+            check_stack_version(app.engine, stack_version)
         self.app = app
         self.base_url = _normalized_base(base_url)
         self.prefix = prefix.rstrip("/")

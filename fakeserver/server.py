@@ -38,7 +38,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from fakeserver._app import AppHandles, FakeApp
+from fakeserver._app import AppHandles, FakeApp, check_stack_version
 from fakeserver._types import FakeRequest, FakeResponse
 
 if TYPE_CHECKING:
@@ -293,10 +293,23 @@ class FakeServer(AppHandles):
     :param app: the app to serve (default: a new ``FakeApp()`` on a fresh engine with a ManualClock).
     :param host: the address to bind (default ``127.0.0.1``).
     :param port: the port to bind; ``0`` (the default) picks a free one.
+    :param stack_version: the stack version the default app speaks (a name from
+        ``fakeserver.STACK_VERSIONS``; default: the latest).
     """
 
-    def __init__(self, app: FakeApp | None = None, *, host: str = DEFAULT_HOST, port: int = 0) -> None:
-        self.app: FakeApp = app if app is not None else FakeApp()
+    def __init__(
+        self,
+        app: FakeApp | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        stack_version: str | None = None,
+    ) -> None:
+        if app is None:
+            app = FakeApp(stack_version=stack_version)
+        elif stack_version is not None:
+            check_stack_version(app.engine, stack_version)
+        self.app: FakeApp = app
         self.host = host
         self._requested_port = port
         self._httpd: _HTTPServer | None = None
@@ -416,9 +429,18 @@ class FakeServer(AppHandles):
 
 
 @contextmanager
-def serve(app: FakeApp | None = None, *, host: str = DEFAULT_HOST, port: int = 0) -> Iterator[FakeServer]:
-    """Run a :class:`FakeServer` in a background thread for the ``with`` block; yield it (``.url``)."""
-    server = FakeServer(app, host=host, port=port)
+def serve(
+    app: FakeApp | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    stack_version: str | None = None,
+) -> Iterator[FakeServer]:
+    """Run a :class:`FakeServer` in a background thread for the ``with`` block; yield it (``.url``).
+
+    ``stack_version`` picks the stack release the fake speaks when ``app`` is not given.
+    """
+    server = FakeServer(app, host=host, port=port, stack_version=stack_version)
     server.start()
     try:
         yield server

@@ -51,7 +51,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOrchestration]:
     """A fake at http://localhost intercepting requests; CLI waits advance its virtual clock."""
-    with FakeOrchestration() as orchestration:
+    with FakeOrchestration(stack_version="v1.0") as orchestration:
         monkeypatch.setattr(cli_context, "SLEEP", orchestration.advance)
         monkeypatch.setattr(cli_context, "MONOTONIC", lambda: orchestration.clock.now().timestamp())
         yield orchestration

@@ -55,7 +55,7 @@ def test_demo_json(cli: Runner) -> None:
         "after": {"users:001": 9900, "wallet:alice": 100},
     }
     instance = structure(data["instance"], WorkflowInstance)
-    assert instance.terminated and instance.error == ""
+    assert instance.terminated and not instance.error  # "" or absent (later stacks omit it)
     assert [item["name"] for item in data["history"]] == ["RunSend", "RunDelay", "RunWaitEvent"]
     activities = [item["name"] for item in data["activities"]["0"]]
     assert activities == ["GetWallet", "CreateTransaction", "CreditWallet"]

@@ -51,7 +51,7 @@ def run(
 
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
-    with serve() as running:
+    with serve(stack_version="v1.0") as running:
         yield running
 
 
@@ -146,7 +146,7 @@ def test_fake_serve_through_python_dash_m() -> None:
         assert first.startswith("fakeserver listening on http://127.0.0.1:")
         url = first.split()[-1]
         answer = requests.get(url + "/api/orchestration/_info", timeout=10)
-        assert (answer.status_code, answer.json()) == (200, {"version": "develop"})
+        assert (answer.status_code, answer.json()) == (200, {"version": "v2.4.1"})  # the latest stack
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -29,7 +29,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
-    with serve() as running:
+    with serve(stack_version="v1.0") as running:
         yield running
 
 

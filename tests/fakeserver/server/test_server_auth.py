@@ -23,7 +23,7 @@ CREDENTIALS = {"grant_type": "client_credentials", "client_id": "app", "client_s
 def server() -> Iterator[FakeServer]:
     clock = ManualClock()
     authority = TokenAuthority(clock, {"app": "s3cret"}, ttl=60, static_tokens=["static-token"])
-    with FakeServer(FakeApp(Engine(clock=clock), auth=authority)) as running:
+    with FakeServer(FakeApp(Engine(clock=clock, stack_version="v1.0"), auth=authority)) as running:
         yield running
 
 

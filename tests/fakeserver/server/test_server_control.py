@@ -174,7 +174,7 @@ def test_reset_forgets_everything(server: FakeServer, control: Control, http: re
     server.faults.add("getInstance", status=500)
     server.engine.inject_activity_failure("CreateTransaction", "boom")
     control.post("/_fake/ledgers/default/accounts/users:1/fund", {"asset": "USD", "amount": 5}, status=201)
-    assert control.post("/_fake/reset") == {"reset": True}
+    assert control.post("/_fake/reset") == {"reset": True, "stackVersion": "v1.0"}
     state = control.get("/_fake/state")
     assert state["workflows"] == [] and state["instances"] == []
     assert state["faults"] == [] and state["activityFailures"] == [] and state["calls"] == 0
@@ -188,6 +188,7 @@ def test_state_dump(server: FakeServer, control: Control, http: requests.Session
     assert set(state) == {
         "clock",
         "version",
+        "stackVersion",
         "stats",
         "workflows",
         "instances",
@@ -196,7 +197,7 @@ def test_state_dump(server: FakeServer, control: Control, http: requests.Session
         "activityFailures",
         "calls",
     }
-    assert state["version"] == "develop"
+    assert (state["version"], state["stackVersion"]) == ("develop", "v1.0")
     assert [item["id"] for item in state["instances"]] == [instance["id"]]
     assert state["instances"][0]["status"][0]["stage"] == 0
     assert state["workflows"][0]["id"] == instance["workflowID"]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from fakeserver._stack_versions import stack_version
 from fakeserver._views import (
     ActivityView,
     InstanceView,
@@ -32,6 +33,8 @@ T0 = datetime(2023, 4, 13, 8, 39, 7, 123400, tzinfo=UTC)
 T1 = datetime(2023, 4, 13, 8, 40, 0, tzinfo=UTC)
 WF = "0b6a0ba5-0d3c-4c7e-9d0e-2a8a31c1d8f4"
 INST = "5f0b8c3e-7d7e-4c35-a3c1-1c6f2f0a9b3d"
+
+V1_0 = stack_version("v1.0")  # these tests pin the mid-2023 rendering byte for byte
 
 
 @pytest.mark.parametrize(
@@ -66,12 +69,12 @@ def test_envelopes() -> None:
 
 def test_workflow_key_order_and_null_stages() -> None:
     view = WorkflowView(id=WF, name="", stages=None, created_at=T0, updated_at=T0)
-    assert json_bytes(workflow(view)) == (
+    assert json_bytes(workflow(view, V1_0)) == (
         b'{"id":"' + WF.encode() + b'","config":{"name":"","stages":null},'
         b'"createdAt":"2023-04-13T08:39:07.1234Z","updatedAt":"2023-04-13T08:39:07.1234Z"}\n'
     )
     stages: list[dict[str, Any]] = [{"delay": {"duration": "1s"}}, {"noop": {}}]
-    rendered = workflow(WorkflowView(id=WF, name="n", stages=stages, created_at=T0, updated_at=T0))
+    rendered = workflow(WorkflowView(id=WF, name="n", stages=stages, created_at=T0, updated_at=T0), V1_0)
     assert rendered["config"] == {"name": "n", "stages": stages}
 
 
@@ -97,14 +100,14 @@ def _instance(
 
 
 def test_running_instance() -> None:
-    rendered = instance(_instance(terminated=False, status=None))
+    rendered = instance(_instance(terminated=False, status=None), V1_0)
     assert list(rendered) == ["workflowID", "id", "createdAt", "updatedAt", "terminated", "error"]
     assert rendered["error"] == ""
 
 
 def test_terminated_instance_key_order() -> None:
     view = _instance(terminated=True, status=(_status(0, ended=True), _status(1, ended=False)))
-    rendered = instance(view)
+    rendered = instance(view, V1_0)
     assert list(rendered) == [
         "workflowID",
         "id",
@@ -129,15 +132,16 @@ def test_terminated_instance_key_order() -> None:
 
 
 def test_empty_status_is_omitted() -> None:
-    assert "status" not in instance(_instance(terminated=True, status=()))
+    assert "status" not in instance(_instance(terminated=True, status=()), V1_0)
 
 
 def test_run_outcome_wait_error_rules() -> None:
     view = _instance(terminated=True, status=(_status(0, ended=True, error="canceled"),), error="canceled")
-    assert run_outcome(RunOutcome(instance=view, waited=False))["error"] == "canceled"
-    success = run_outcome(RunOutcome(instance=view, waited=True, wait_error=""))
+    assert run_outcome(RunOutcome(instance=view, waited=False), V1_0)["error"] == "canceled"
+    success = run_outcome(RunOutcome(instance=view, waited=True, wait_error=""), V1_0)
     assert "error" not in success  # hidden by the wait answer's own, empty, error
-    failed = run_outcome(RunOutcome(instance=view, waited=True, wait_error="x (type: T, retryable: true)"))
+    failed_run = RunOutcome(instance=view, waited=True, wait_error="x (type: T, retryable: true)")
+    failed = run_outcome(failed_run, V1_0)
     assert list(failed)[-1] == "error"
     assert failed["error"] == "x (type: T, retryable: true)"
 
@@ -184,7 +188,7 @@ def test_activity_items() -> None:
         attempt=3,
         next_execution=T1,
     )
-    rendered = activity(pending)
+    rendered = activity(pending, V1_0)
     assert list(rendered) == [
         "name",
         "input",
@@ -208,7 +212,7 @@ def test_activity_items() -> None:
         attempt=1,
         next_execution=None,
     )
-    assert activity(done) == {
+    assert activity(done, V1_0) == {
         "name": "GetWallet",
         "input": {"GetWallet": {"id": "w1"}},
         "output": {"GetWallet": {"data": {"id": "w1"}}},
@@ -218,6 +222,6 @@ def test_activity_items() -> None:
         "terminatedAt": "2023-04-13T08:40:00Z",
         "attempt": 1,
     }
-    assert list(activity(done)) == [
+    assert list(activity(done, V1_0)) == [
         "name", "input", "output", "error", "terminated", "startedAt", "terminatedAt", "attempt"
     ]  # fmt: skip

@@ -144,7 +144,7 @@ def test_healthcheck(orchestration_fake: FakeOrchestration) -> None:
 
 
 def test_unprefixed_paths() -> None:
-    with FakeOrchestration(prefix="") as fake:
+    with FakeOrchestration(prefix="", stack_version="v1.0") as fake:
         workflow_id = create(BASE, {"noop": {}})
         assert data_of(requests.get(f"{BASE}/workflows/{workflow_id}"))["id"] == workflow_id
         assert data_of(requests.get(f"{API}/workflows/{workflow_id}"))["id"] == workflow_id  # both forms
@@ -215,7 +215,7 @@ def test_wait_timeout_is_504(orchestration_fake: FakeOrchestration) -> None:
 
 def test_ids_timestamps_and_key_order_on_the_wire() -> None:
     clock = ManualClock(datetime(2023, 4, 13, 8, 39, 7, 123400, tzinfo=UTC))
-    with FakeOrchestration(clock=clock) as fake:
+    with FakeOrchestration(clock=clock, stack_version="v1.0") as fake:
         workflow = data_of(
             requests.post(f"{API}/workflows", json={"stages": [{"delay": {"duration": "1s"}}]}), 201
         )
