@@ -32,7 +32,7 @@ from fakeserver._resolve import (
     normalize_json,
     prepare_stage,
 )
-from fakeserver._send import Activity, StageFailed, run_send
+from fakeserver._send import ACTIVITY_STAGES, Activity, StageFailed, run_activities
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, StackVersion
 from fakeserver._stack_versions import stack_version as _stack_row
 from fakeserver._views import (
@@ -111,11 +111,12 @@ def _uses_variables(value: Any) -> bool:
 
 
 class _Workflow:
-    __slots__ = ("instances", "prepared", "static", "steps", "view")
+    __slots__ = ("instances", "later", "prepared", "static", "steps", "view")
 
-    def __init__(self, view: WorkflowView, steps: tuple[_Step, ...]) -> None:
+    def __init__(self, view: WorkflowView, steps: tuple[_Step, ...], later: bool) -> None:
         self.view = view
         self.steps = steps
+        self.later = later  # the stack v2.0+ stage schemas
         self.instances: list[_Instance] = []
         # Stages without variables resolve the same way in every run: prepared once and shared
         # (their history input dict is then one object for all instances; views are read-only).
@@ -128,7 +129,7 @@ class _Workflow:
         if cached is not None:
             return cached
         kind, params = self.steps[index]
-        prepared = prepare_stage(kind, params, variables)
+        prepared = prepare_stage(kind, params, variables, self.later)
         if self.static[index]:
             self.prepared[index] = prepared
         return prepared
@@ -394,12 +395,12 @@ class Engine:
                 stages = normalize_json(list(raw_stages))
                 for raw in stages:
                     try:
-                        steps.append(check_stage(raw))
+                        steps.append(check_stage(raw, self.stack.stages_2024))
                     except (StageSpecError, ResolveError) as exc:
                         raise ServiceError(f"creating workflow: {exc.message}") from None
             now = self.clock.now()
             view = WorkflowView(id=self.ids(), name=name, stages=stages, created_at=now, updated_at=now)
-            self._workflows[view.id] = _Workflow(view, tuple(steps))
+            self._workflows[view.id] = _Workflow(view, tuple(steps), self.stack.stages_2024)
             return view
 
     def list_workflows(self) -> list[WorkflowView]:
@@ -813,9 +814,9 @@ class Engine:
                 run.wait = _EVENT
                 run.event = prepared.event
                 return
-            elif kind == "send":
+            elif kind in ACTIVITY_STAGES:
                 stage.activities = []
-                run.gen = run_send(prepared.input, self.bank)
+                run.gen = run_activities(kind, prepared.input, self.bank, self.stack)
                 if not self._drive_send(inst, run, at, run.gen.__next__):
                     return
             stage.terminated_at = at

@@ -41,6 +41,7 @@ from typing import Any, TypeGuard
 import attrs
 
 from fakeserver._clock import Clock
+from fakeserver._resolve import parse_rfc3339
 
 __all__ = [
     "ACTIVITY_NAMES",
@@ -472,7 +473,8 @@ class Bank:
         return {"data": self.account(str(input["id"]), ledger=str(input["ledger"]))}
 
     def activity_create_transaction(self, input: Mapping[str, Any]) -> dict[str, Any]:
-        """CreateTransaction ``{ledger, data: {postings, metadata, reference?}}`` -> ``{"data": tx}``.
+        """CreateTransaction ``{ledger, data: {postings, metadata, reference?, timestamp?}}`` ->
+        ``{"data": tx}``; ``timestamp`` (RFC 3339) dates the transaction, else the clock's now.
 
         :raises ActivityFailure: ``INSUFFICIENT_FUND`` (retryable), ``CONFLICT`` or ``VALIDATION``.
         """
@@ -483,8 +485,30 @@ class Bank:
             [dict(posting) for posting in postings],
             dict(data.get("metadata") or {}),
             str(data.get("reference") or ""),
+            timestamp=_timestamp(data.get("timestamp")),
         )
         return {"data": tx.wire()}
+
+    def activity_add_account_metadata(self, input: Mapping[str, Any]) -> None:
+        """AddAccountMetadata ``{ledger, account, metadata}``: merge into the account (created if
+        missing, as ledger v2 does); no output."""
+        try:
+            self.create_account(
+                str(input["account"]), ledger=str(input["ledger"]), metadata=dict(input.get("metadata") or {})
+            )
+        except ValueError as exc:
+            raise ActivityFailure(str(exc), error_code="VALIDATION", retryable=False) from None
+
+    def activity_list_wallets(self, input: Mapping[str, Any]) -> dict[str, Any]:
+        """ListWallets ``{name}`` -> ``{"cursor": {"data": [wallet...], "hasMore", "pageSize"}}``: the
+        wallets with that name (every wallet for ``""``), without balances."""
+        name = str(input.get("name") or "")
+        found: list[dict[str, Any]] = [
+            {key: value for key, value in self._wallet_wire(wallet, ()).items() if key != "balances"}
+            for wallet in self._wallets.values()
+            if not name or wallet.name == name
+        ]
+        return {"cursor": {"data": found, "hasMore": False, "pageSize": 15}}
 
     def activity_get_wallet(self, input: Mapping[str, Any]) -> dict[str, Any]:
         """GetWallet ``{id}`` -> ``{"data": wallet}``.
@@ -571,6 +595,8 @@ class Bank:
             "DebitWallet": self.activity_debit_wallet,
             "GetPayment": self.activity_get_payment,
             "StripeTransfer": self.activity_stripe_transfer,
+            "AddAccountMetadata": self.activity_add_account_metadata,
+            "ListWallets": self.activity_list_wallets,
         }
 
     def _ledger(self, name: str) -> _Ledger:
@@ -657,6 +683,7 @@ class Bank:
         reference: str,
         *,
         wallet_funds: bool = False,
+        timestamp: datetime | None = None,
     ) -> _Transaction:
         """Validate, check funds and the reference, then write the transaction (all or nothing)."""
         if not postings:
@@ -703,7 +730,7 @@ class Bank:
             destination.volumes.setdefault(asset, [0, 0])[0] += amount
         tx = _Transaction(
             txid=len(ledger.transactions),
-            timestamp=self.clock.now(),
+            timestamp=self.clock.now() if timestamp is None else timestamp,
             postings=postings,
             reference=reference,
             metadata=json_copy(metadata),
@@ -713,6 +740,16 @@ class Bank:
             ledger.references[reference] = tx.txid
         self.version += 1
         return tx
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """The instant of an RFC 3339 ``timestamp`` given to CreateTransaction (``None``: none given)."""
+    if not isinstance(value, str):
+        return None
+    parsed = parse_rfc3339(value)
+    if parsed is None:
+        raise ActivityFailure(f"invalid timestamp {value!r}", error_code="VALIDATION", retryable=False)
+    return parsed.instant
 
 
 def _posting(source: str, destination: str, asset: str, amount: int) -> dict[str, Any]:

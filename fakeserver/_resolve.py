@@ -14,7 +14,7 @@ it (keys sorted, unset alternatives omitted, durations in Go form).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -31,6 +31,7 @@ __all__ = [
     "check_stage",
     "go_type_name",
     "interpolate",
+    "interpolate_2024",
     "normalize_json",
     "parse_rfc3339",
     "parse_stage",
@@ -45,9 +46,11 @@ CHILD_NAMES: Final[dict[str, str]] = {
     "delay": "RunDelay",
     "wait_event": "RunWaitEvent",
     "noop": "RunNoOp",
+    "update": "RunUpdate",
 }
 
 _VARIABLE = re.compile(r"\$\{(.+)\}")
+_VARIABLES_2024 = re.compile(r"\$\{([^}]+)\}")
 
 
 class StageSpecError(Exception):
@@ -143,6 +146,18 @@ def interpolate(text: str, variables: Mapping[str, str]) -> str:
     return _VARIABLE.sub(lambda m: variables.get(m.group(1), ""), text)
 
 
+def interpolate_2024(text: str, variables: Mapping[str, str]) -> str:
+    """Replace every ``${name}`` of ``text`` by its variable (``""`` when missing), as the stack
+    v2.0+ resolver does.
+
+    :param text: the string from the stage definition.
+    :param variables: the run's variables.
+    """
+    if "${" not in text:
+        return text
+    return _VARIABLES_2024.sub(lambda m: variables.get(m.group(1), ""), text)
+
+
 # ---------------------------------------------------------------------------------------------------
 # RFC 3339 dates as Go's time.Parse(time.RFC3339, ...) reads them
 
@@ -233,7 +248,8 @@ def parse_rfc3339(text: str) -> GoTime | None:
 # ---------------------------------------------------------------------------------------------------
 # Schemas: (Go field name, JSON key, kind, default string or nested schema)
 
-_STRUCT, _PTR, _STRING, _INT64, _DURATION, _TIME = range(6)
+_STRUCT, _PTR, _STRING, _INT64, _DURATION, _TIME, _MAP, _BOOL, _OPTSTRING, _BIGINT = range(10)
+_Interpolate = Callable[[str, Mapping[str, str]], str]
 
 _Schema = tuple[tuple[str, str, int, Any], ...]
 
@@ -271,6 +287,58 @@ _SCHEMAS: Final[dict[str, _Schema]] = {
     "noop": _NOOP,
 }
 
+# The stack v2.0+ schemas (ee/orchestration and flows internal/workflow/stages): wallets by id or
+# name, send metadata and timestamp, payment destinations with waitingValidation and connectorId
+# (metadata key default formanceAccountID), big-int amounts, and the update stage.
+_WALLET_2024: _Schema = (
+    ("ID", "id", _STRING, ""),
+    ("Name", "name", _STRING, ""),
+    ("Balance", "balance", _STRING, "main"),
+)
+_PAYMENT_DESTINATION_2024: _Schema = (
+    ("PSP", "psp", _STRING, ""),
+    ("Metadata", "metadata", _STRING, "formanceAccountID"),
+    ("WaitingValidation", "waitingValidation", _BOOL, "false"),
+    ("ConnectorID", "connectorId", _OPTSTRING, ""),
+)
+_SOURCE_2024: _Schema = (
+    ("Wallet", "wallet", _PTR, _WALLET_2024),
+    ("Account", "account", _PTR, _ACCOUNT),
+    ("Payment", "payment", _PTR, _PAYMENT_SOURCE),
+)
+_DESTINATION_2024: _Schema = (
+    ("Wallet", "wallet", _PTR, _WALLET_2024),
+    ("Account", "account", _PTR, _ACCOUNT),
+    ("Payment", "payment", _PTR, _PAYMENT_DESTINATION_2024),
+)
+_MONETARY_2024: _Schema = (("Asset", "asset", _STRING, ""), ("Amount", "amount", _BIGINT, None))
+_SEND_2024: _Schema = (
+    ("Source", "source", _STRUCT, _SOURCE_2024),
+    ("Destination", "destination", _STRUCT, _DESTINATION_2024),
+    ("Amount", "amount", _PTR, _MONETARY_2024),
+    ("Metadata", "metadata", _MAP, None),
+    ("Timestamp", "timestamp", _TIME, None),
+)
+_ACCOUNT_UPDATE: _Schema = (
+    ("ID", "id", _STRING, ""),
+    ("Ledger", "ledger", _STRING, "main"),
+    ("Metadata", "metadata", _MAP, None),
+)
+_UPDATE: _Schema = (("Account", "account", _PTR, _ACCOUNT_UPDATE),)
+
+_SCHEMAS_2024: Final[dict[str, _Schema]] = {
+    "send": _SEND_2024,
+    "delay": _DELAY,
+    "wait_event": _WAIT_EVENT,
+    "noop": _NOOP,
+    "update": _UPDATE,
+}
+
+
+def _schemas(later: bool) -> dict[str, _Schema]:
+    return _SCHEMAS_2024 if later else _SCHEMAS
+
+
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
 _DECIMAL_INT = re.compile(r"[+-]?[0-9]+")
@@ -287,25 +355,59 @@ def _float_to_int64(value: int | float) -> int:
     return _INT64_MIN
 
 
-def _resolve_value(kind: int, extra: Any, value: Any, variables: Mapping[str, str]) -> Any:
+def _resolve_value(
+    kind: int, extra: Any, value: Any, variables: Mapping[str, str], interp: _Interpolate
+) -> Any:
     if kind in (_STRUCT, _PTR):
         if value is None and kind == _PTR:
             return None
         if not isinstance(value, Mapping):
             raise ResolveError(f"expected map but was {go_type_name(value)}")
-        return _resolve_fields(extra, value, variables)
+        return _resolve_fields(extra, value, variables, interp)
+    if kind == _MAP:  # map[string]string: every value resolved as a string
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise ResolveError(f"expecting map, got type: {go_type_name(value)}")
+        return {str(k): _resolve_value(_STRING, "", v, variables, interp) for k, v in value.items()}
+    if kind == _OPTSTRING:
+        return None if value is None else _resolve_value(_STRING, extra, value, variables, interp)
+    if kind == _BOOL:
+        if value is None:
+            return extra == "true"
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            text = interp(value, variables).lower()
+            if text in ("true", "false"):
+                return text == "true"
+            raise ResolveError("unable to resolve field '' to bool value")
+        raise ResolveError(f"expected uint or interpolated string but was {go_type_name(value)}")
+    if kind == _BIGINT:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            text = interp(value, variables)
+            if not text:
+                return None
+            if _DECIMAL_INT.fullmatch(text) is None:
+                raise ResolveError(f"unable to parse '{text}' as big int")
+            return int(text)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _float_to_int64(value)
+        raise ResolveError(f"expected big int or interpolated string but was {go_type_name(value)}")
     if kind == _STRING:
         if value is None:
             return extra
         if not isinstance(value, str):
             raise ResolveError(f"expected string but was {go_type_name(value)}")
-        text = interpolate(value, variables)
+        text = interp(value, variables)
         return text if text else extra
     if kind == _INT64:
         if value is None:
             return 0
         if isinstance(value, str):
-            text = interpolate(value, variables)
+            text = interp(value, variables)
             if not text:
                 return 0
             if _DECIMAL_INT.fullmatch(text) is None or not (_INT64_MIN <= int(text) <= _INT64_MAX):
@@ -319,7 +421,7 @@ def _resolve_value(kind: int, extra: Any, value: Any, variables: Mapping[str, st
             return None
         if not isinstance(value, str):
             raise ResolveError(f"expected uint or interpolated string but was {go_type_name(value)}")
-        text = interpolate(value, variables)
+        text = interp(value, variables)
         if not text:
             return None
         try:
@@ -329,26 +431,29 @@ def _resolve_value(kind: int, extra: Any, value: Any, variables: Mapping[str, st
     # _TIME
     if value is None:
         return None
-    parsed = parse_rfc3339(interpolate(value, variables)) if isinstance(value, str) else None
+    parsed = parse_rfc3339(interp(value, variables)) if isinstance(value, str) else None
     if parsed is None:
         raise ResolveError("expected date as rfc3339 format")
     return parsed
 
 
-def _resolve_fields(schema: _Schema, obj: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
+def _resolve_fields(
+    schema: _Schema, obj: Mapping[str, Any], variables: Mapping[str, str], interp: _Interpolate
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for go_name, key, kind, extra in schema:
         try:
-            out[key] = _resolve_value(kind, extra, obj.get(key), variables)
+            out[key] = _resolve_value(kind, extra, obj.get(key), variables, interp)
         except ResolveError as exc:
             raise ResolveError(f"resolving field '{go_name}': {exc.message}") from None
     return out
 
 
-def parse_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
+def parse_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str, Mapping[str, Any]]:
     """Split a stored stage into its type and parameters (``null`` parameters become ``{}``).
 
     :param raw: one item of ``config.stages``.
+    :param later: the stack v2.0+ schemas (``StackVersion.stages_2024``).
     :raises StageSpecError: ``empty specification``, ``a specification should have only one name`` or
         ``unable to resolve schema <name>``.
     """
@@ -357,7 +462,7 @@ def parse_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
     if len(raw) > 1:
         raise StageSpecError("a specification should have only one name")
     ((kind, params),) = raw.items()
-    if kind not in _SCHEMAS:
+    if kind not in _schemas(later):
         raise StageSpecError(f"unable to resolve schema {kind}")
     if params is None:
         params = {}
@@ -366,26 +471,31 @@ def parse_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
     return kind, params
 
 
-def resolve_stage(kind: str, params: Mapping[str, Any], variables: Mapping[str, str]) -> dict[str, Any]:
+def resolve_stage(
+    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], later: bool = False
+) -> dict[str, Any]:
     """Resolve a stage's parameters into its Go struct, as a dict (``None`` = unset pointer).
 
     :param kind: ``send``, ``delay``, ``wait_event`` or ``noop``.
     :param params: the stage's raw parameters.
     :param variables: the run's variables (``{}`` at creation).
+    :param later: the stack v2.0+ schemas and interpolation.
     :raises ResolveError: with the ``resolving field ...`` text.
     """
-    return _resolve_fields(_SCHEMAS[kind], params, variables)
+    return _resolve_fields(
+        _schemas(later)[kind], params, variables, interpolate_2024 if later else interpolate
+    )
 
 
-def check_stage(raw: Mapping[str, Any] | None) -> tuple[str, Mapping[str, Any]]:
+def check_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str, Mapping[str, Any]]:
     """The creation-time check of one stage: its type, then a resolution with no variables.
 
     :param raw: one item of ``config.stages``.
     :raises StageSpecError: or :class:`ResolveError`; ``.message`` is the reason after
         ``creating workflow: ``.
     """
-    kind, params = parse_stage(raw)
-    resolve_stage(kind, params, {})
+    kind, params = parse_stage(raw, later)
+    resolve_stage(kind, params, {}, later)
     return kind, params
 
 
@@ -400,7 +510,13 @@ def _key(namespace: str, field: str, tag: str) -> str:
 def _validate_party(prefix: str, party: Mapping[str, Any], errors: list[str]) -> None:
     for go_name, key in (("Wallet", "wallet"), ("Account", "account"), ("Payment", "payment")):
         sub = party[key]
-        if sub is not None and "id" in sub and not sub["id"]:
+        if sub is None or "id" not in sub:
+            continue
+        if "name" in sub:  # 2024: a wallet is named by exactly one of id and name
+            if bool(sub["id"]) == bool(sub["name"]):
+                errors.append(_key(f"{prefix}.{go_name}.WalletReference.id", "id", "id or name"))
+                errors.append(_key(f"{prefix}.{go_name}.WalletReference.name", "name", "id or name"))
+        elif not sub["id"]:
             errors.append(_key(f"{prefix}.{go_name}.ID", "ID", "required"))
     if sum(party[k] is not None for k in ("wallet", "account", "payment")) != 1:
         for key in ("wallet", "account", "payment"):
@@ -424,6 +540,14 @@ def validate_stage(kind: str, resolved: Mapping[str, Any]) -> None:
             errors.append(_key("Delay.until", "until", "duration or until"))
     elif kind == "wait_event" and not resolved["event"]:
         errors.append(_key("WaitEvent.Event", "Event", "required"))
+    elif kind == "update":
+        account = resolved["account"]
+        if account is None:
+            errors.append(_key("Update.account", "account", "account"))
+        else:
+            for go_name, key in (("ID", "id"), ("Ledger", "ledger"), ("Metadata", "metadata")):
+                if account[key] is None or account[key] == "":
+                    errors.append(_key(f"Update.Account.{go_name}", go_name, "required"))
     if errors:
         raise ValidationFailed(errors)
 
@@ -437,7 +561,7 @@ def _render_party(party: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("account", "payment", "wallet"):
         sub = party[key]
         if sub is not None:
-            out[key] = {k: sub[k] for k in sorted(sub)}
+            out[key] = {k: sub[k] for k in sorted(sub) if sub[k] is not None or k != "connectorId"}
     return out
 
 
@@ -448,8 +572,25 @@ def _render(kind: str, resolved: Mapping[str, Any]) -> dict[str, Any]:
         if amount is not None:
             out["amount"] = {"amount": amount["amount"], "asset": amount["asset"]}
         out["destination"] = _render_party(resolved["destination"])
+        if "timestamp" in resolved:  # 2024: metadata omitempty, timestamp always (null when unset)
+            if resolved["metadata"]:
+                out["metadata"] = dict(sorted(resolved["metadata"].items()))
+            out["source"] = _render_party(resolved["source"])
+            stamp: GoTime | None = resolved["timestamp"]
+            out["timestamp"] = None if stamp is None else stamp.text
+            return out
         out["source"] = _render_party(resolved["source"])
         return out
+    if kind == "update":
+        account = resolved["account"]
+        metadata = account["metadata"]
+        return {
+            "account": {
+                "id": account["id"],
+                "ledger": account["ledger"],
+                "metadata": None if metadata is None else dict(sorted(metadata.items())),
+            }
+        }
     if kind == "delay":
         if resolved["duration"] is not None:
             return {"duration": format_duration(resolved["duration"])}
@@ -490,15 +631,18 @@ class PreparedStage:
         self.event = event
 
 
-def prepare_stage(kind: str, params: Mapping[str, Any], variables: Mapping[str, str]) -> PreparedStage:
+def prepare_stage(
+    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], later: bool = False
+) -> PreparedStage:
     """Resolve, validate and render one stage for a run.
 
     :param kind: the stage type (from :func:`parse_stage`).
     :param params: the stage's raw parameters.
     :param variables: the run's variables.
+    :param later: the stack v2.0+ schemas (``StackVersion.stages_2024``).
     :raises ResolveError: or :class:`ValidationFailed`.
     """
-    resolved = resolve_stage(kind, params, variables)
+    resolved = resolve_stage(kind, params, variables, later)
     validate_stage(kind, resolved)
     rendered = _render(kind, resolved)
     if kind == "delay":

@@ -54,14 +54,17 @@ Sequences (``A`` = the amount, ``{}``/``null`` = the metadata sent):
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Generator, Mapping
 from typing import Any
 
 import attrs
 
 from fakeserver._ledger import WORLD, ActivityFailure, Bank, json_copy
+from fakeserver._stack_versions import StackVersion
 
 __all__ = [
+    "ACTIVITY_STAGES",
     "INTERNAL_LEDGER",
     "MOVE_FROM_LEDGER",
     "MOVE_TO_LEDGER",
@@ -69,6 +72,7 @@ __all__ = [
     "SendRun",
     "StageFailed",
     "payment_account",
+    "run_activities",
     "run_send",
 ]
 
@@ -390,3 +394,278 @@ def _data(output: dict[str, Any] | None) -> dict[str, Any]:
     if not isinstance(output, Mapping) or not isinstance(output.get("data"), Mapping):
         raise StageFailed(_NIL_OUTPUT)
     return dict(output["data"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Stack v2.0 and later (ee/orchestration, flows <= v2.4: internal/workflow/stages/send/run.go).
+# The stage's ``metadata`` (``{}`` when absent) goes to every activity, merged under the move
+# keys; its ``timestamp`` dates every transaction and wallet movement; wallets are found by id
+# (GetWallet) or by name (ListWallets); CreateTransaction inputs are the Go struct without JSON tags
+# (``{"Data": ..., "Ledger": ...}``); a payment destination reads ``formanceAccountID`` by default.
+
+ACTIVITY_STAGES = frozenset(("send", "update"))
+
+
+def run_activities(kind: str, params: Mapping[str, Any], bank: Bank, stack: StackVersion) -> SendRun:
+    """The activities of a ``send`` or ``update`` stage as ``stack`` schedules them (same protocol
+    as :func:`run_send`)."""
+    if kind == "update":
+        return _run_update(params, bank)
+    return _run_send_2024(params, bank) if stack.stages_2024 else run_send(params, bank)
+
+
+def _run_update(params: Mapping[str, Any], bank: Bank) -> SendRun:
+    account = params["account"]
+    metadata = account.get("metadata")
+    yield _activity(
+        bank,
+        "AddAccountMetadata",
+        {"account": account["id"], "ledger": account["ledger"], "metadata": metadata},
+    )
+
+
+@attrs.frozen
+class _Send2024:
+    bank: Bank
+    metadata: dict[str, str]  # the stage's, {} when absent
+    raw_metadata: dict[str, str] | None  # the stage's as given (wallet -> account passes it on as is)
+    timestamp: str | None
+
+    def moved(self, key: str, ledger: str) -> dict[str, str]:
+        return {**self.metadata, key: ledger}
+
+    def transaction(
+        self,
+        ledger: str,
+        source: str,
+        destination: str,
+        amount: dict[str, Any],
+        metadata: dict[str, str],
+        **extra: str,
+    ) -> Activity:
+        posting = {
+            "amount": amount["amount"],
+            "asset": amount["asset"],
+            "destination": destination,
+            "source": source,
+        }
+        data: dict[str, Any] = {"postings": [posting]}
+        if metadata:
+            data["metadata"] = metadata
+        data.update(extra)
+        if self.timestamp is not None:
+            data["timestamp"] = self.timestamp
+        shown = {"Data": data, "Ledger": ledger}
+        done = {"data": data, "ledger": ledger}
+        return Activity(
+            name="CreateTransaction",
+            input=shown,
+            execute=functools.partial(self.bank.execute_activity, "CreateTransaction", json_copy(done)),
+        )
+
+    def credit(
+        self,
+        wallet_id: str,
+        balance: str,
+        amount: dict[str, Any],
+        sources: Any,
+        metadata: dict[str, str] | None,
+    ) -> Activity:
+        data: dict[str, Any] = {
+            "amount": dict(amount),
+            "balance": balance,
+            "metadata": metadata,
+            "sources": sources,
+        }
+        if self.timestamp is not None:
+            data["timestamp"] = self.timestamp
+        return _activity(self.bank, "CreditWallet", {"data": data, "id": wallet_id})
+
+    def debit(
+        self,
+        wallet_id: str,
+        balance: str,
+        amount: dict[str, Any],
+        metadata: dict[str, str] | None,
+        destination: Any,
+    ) -> Activity:
+        data: dict[str, Any] = {"amount": dict(amount), "balances": [balance]}
+        if destination is not None:
+            data["destination"] = destination
+        data["metadata"] = metadata
+        if self.timestamp is not None:
+            data["timestamp"] = self.timestamp
+        return _activity(self.bank, "DebitWallet", {"data": data, "id": wallet_id})
+
+    def stripe(self, amount: dict[str, Any], connect_id: str, destination: Mapping[str, Any]) -> Activity:
+        data: dict[str, Any] = {"amount": amount["amount"], "asset": amount["asset"]}
+        if destination.get("connectorId") is not None:
+            data["connectorID"] = destination["connectorId"]
+        data.update(
+            destination=connect_id,
+            metadata=self.metadata,
+            waitingValidation=bool(destination.get("waitingValidation")),
+        )
+        return _activity(self.bank, "StripeTransfer", data)
+
+    def wallet(
+        self, reference: Mapping[str, Any]
+    ) -> Generator[Activity, dict[str, Any] | None, dict[str, Any]]:
+        """GetWallet by id, or ListWallets by name (exactly one must match)."""
+        if reference.get("id"):
+            return _data((yield _get_wallet(self.bank, str(reference["id"]))))
+        output = yield _activity(self.bank, "ListWallets", {"name": str(reference.get("name") or "")})
+        cursor = output.get("cursor") if isinstance(output, Mapping) else None
+        found = cursor.get("data") if isinstance(cursor, Mapping) else None
+        if not isinstance(found, list):
+            raise StageFailed(_NIL_OUTPUT)
+        if not found:
+            raise StageFailed("wallet not found")
+        if len(found) > 1:
+            raise StageFailed("found multiple wallets with the same name")
+        return dict(found[0])
+
+
+def _run_send_2024(params: Mapping[str, Any], bank: Bank) -> SendRun:
+    source = params.get("source") or {}
+    destination = params.get("destination") or {}
+    amount = _monetary(params.get("amount"))
+    raw = params.get("metadata")
+    s = _Send2024(bank, dict(raw or {}), None if raw is None else dict(raw), params.get("timestamp"))
+    src_account, src_wallet, src_payment = source.get("account"), source.get("wallet"), source.get("payment")
+    dst_account, dst_wallet, dst_payment = (
+        destination.get("account"),
+        destination.get("wallet"),
+        destination.get("payment"),
+    )
+    if src_payment is not None:
+        if dst_payment is not None:
+            raise StageFailed("send from payment to payment is not supported")
+        payment_id = str(src_payment.get("id") or "")
+        try:
+            payment = _data((yield _activity(bank, "GetPayment", {"id": payment_id})))
+        except ActivityFailure as failure:
+            raise StageFailed(f"retrieving payment: {payment_id}: {failure.message}") from None
+        account = payment_account(payment_id)
+        initial = {"amount": payment.get("initialAmount", 0), "asset": payment.get("asset", "")}
+        try:
+            yield s.transaction(INTERNAL_LEDGER, WORLD, account, initial, s.metadata, reference=account)
+        except ActivityFailure as failure:
+            if failure.error_code != "CONFLICT":
+                raise
+        internal = (account, INTERNAL_LEDGER)
+        amount = initial if amount is None else amount
+        if dst_account is not None:
+            yield from _a2a_2024(s, internal, _account(dst_account), amount)
+        else:
+            yield from _a2w_2024(s, internal, dst_wallet or {}, amount)
+        return
+    if amount is None:
+        raise StageFailed("amount must be specified")
+    if src_account is not None:
+        src = _account(src_account)
+        if dst_account is not None:
+            yield from _a2a_2024(s, src, _account(dst_account), amount)
+        elif dst_wallet is not None:
+            yield from _a2w_2024(s, src, dst_wallet, amount)
+        else:
+            yield from _a2p_2024(s, src, dst_payment or {}, amount)
+        return
+    wallet = src_wallet or {}
+    if dst_account is not None:
+        yield from _w2a_2024(s, wallet, _account(dst_account), amount)
+    elif dst_wallet is not None:
+        yield from _w2w_2024(s, wallet, dst_wallet, amount)
+    else:
+        yield from _w2p_2024(s, wallet, dst_payment or {}, amount)
+
+
+def _a2a_2024(s: _Send2024, src: _Ref, dst: _Ref, amount: dict[str, Any]) -> SendRun:
+    (src_id, src_ledger), (dst_id, dst_ledger) = src, dst
+    if src_ledger == dst_ledger:
+        yield s.transaction(dst_ledger, src_id, dst_id, amount, s.metadata)
+        return
+    yield s.transaction(src_ledger, src_id, WORLD, amount, s.moved(MOVE_TO_LEDGER, dst_ledger))
+    yield s.transaction(dst_ledger, WORLD, dst_id, amount, s.moved(MOVE_FROM_LEDGER, src_ledger))
+
+
+def _a2w_2024(s: _Send2024, src: _Ref, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
+    src_id, src_ledger = src
+    wallet = yield from s.wallet(dst)
+    wallet_id, wallet_ledger, balance = str(wallet.get("id", "")), wallet.get("ledger", ""), _balance(dst)
+    if wallet_ledger == src_ledger:
+        yield s.credit(wallet_id, balance, amount, [_account_subject(src_id)], s.metadata)
+        return
+    yield s.transaction(src_ledger, src_id, WORLD, amount, s.moved(MOVE_TO_LEDGER, wallet_ledger))
+    yield s.credit(
+        wallet_id, balance, amount, [_account_subject(WORLD)], s.moved(MOVE_FROM_LEDGER, src_ledger)
+    )
+
+
+def _a2p_2024(s: _Send2024, src: _Ref, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
+    src_id, src_ledger = src
+    key = _check_psp_2024(dst)
+    try:
+        account = _data((yield _activity(s.bank, "GetAccount", {"id": src_id, "ledger": src_ledger})))
+    except ActivityFailure as failure:
+        raise StageFailed(f"reading account: {src_id}: {failure.message}") from None
+    yield s.stripe(amount, _formance_account_id(key, account.get("metadata")), dst)
+    yield s.transaction(src_ledger, src_id, WORLD, amount, s.metadata)
+
+
+def _w2a_2024(s: _Send2024, src: Mapping[str, Any], dst: _Ref, amount: dict[str, Any]) -> SendRun:
+    dst_id, dst_ledger = dst
+    wallet = yield from s.wallet(src)
+    wallet_id, wallet_ledger, balance = str(wallet.get("id", "")), wallet.get("ledger", ""), _balance(src)
+    if wallet_ledger == dst_ledger:
+        yield s.debit(wallet_id, balance, amount, s.raw_metadata, _account_subject(dst_id))
+        return
+    yield s.debit(wallet_id, balance, amount, s.moved(MOVE_TO_LEDGER, dst_ledger), None)
+    yield s.transaction(dst_ledger, WORLD, dst_id, amount, s.moved(MOVE_FROM_LEDGER, wallet_ledger))
+
+
+def _w2w_2024(
+    s: _Send2024, src: Mapping[str, Any], dst: Mapping[str, Any], amount: dict[str, Any]
+) -> SendRun:
+    source = yield from s.wallet(src)
+    target = yield from s.wallet(dst)
+    src_id, dst_id = str(source.get("id", "")), str(target.get("id", ""))
+    src_ledger, dst_ledger = source.get("ledger", ""), target.get("ledger", "")
+    if src_ledger == dst_ledger:
+        subject = {"balance": "main", "identifier": src_id, "type": "WALLET"}  # always "main", as upstream
+        yield s.credit(dst_id, _balance(dst), amount, [subject], s.metadata)
+        return
+    yield s.debit(src_id, _balance(src), amount, s.moved(MOVE_TO_LEDGER, dst_ledger), None)
+    yield s.credit(dst_id, _balance(dst), amount, None, s.moved(MOVE_FROM_LEDGER, src_ledger))
+
+
+def _w2p_2024(
+    s: _Send2024, src: Mapping[str, Any], dst: Mapping[str, Any], amount: dict[str, Any]
+) -> SendRun:
+    key = _check_psp_2024(dst)
+    try:
+        wallet = yield from s.wallet(src)
+    except StageFailed as failed:
+        raise StageFailed(f"reading account: {src.get('id') or ''}: {failed.message}") from None
+    yield s.stripe(amount, _formance_account_id(key, wallet.get("metadata")), dst)
+    yield s.debit(str(wallet.get("id", "")), _balance(src), amount, s.metadata, None)
+
+
+def _balance(wallet: Mapping[str, Any]) -> str:
+    return str(wallet.get("balance") or "main")
+
+
+def _check_psp_2024(destination: Mapping[str, Any]) -> str:
+    if destination.get("psp") != "stripe":
+        raise StageFailed("only stripe actually supported")
+    return str(destination.get("metadata") or "formanceAccountID")
+
+
+def _formance_account_id(key: str, metadata: Any) -> str:
+    """The connected account id under ``key`` (``fmt.Sprint`` of any non-zero value)."""
+    if not isinstance(metadata, Mapping) or key not in metadata:
+        raise StageFailed(f"expected '{key}' metadata containing formance account ID")
+    value = metadata[key]
+    if value in ("", 0, None, False) or value == {} or value == []:
+        raise StageFailed("formance account ID empty")
+    return value if isinstance(value, str) else json.dumps(value)

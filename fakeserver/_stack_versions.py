@@ -37,8 +37,10 @@ class StackVersion:
         list of ``{id, txid, reverted, ...}``, GetAccount omits its empty maps.
     :param payment_accounts: GetPayment outputs carry ``connectorID``, ``sourceAccountID``,
         ``destinationAccountID`` and ``amount`` (payments API of 2024), not ``accountID``.
-    :param send_options: the send stage takes ``metadata`` and ``timestamp`` and passes them on to
-        every activity it schedules.
+    :param stages_2024: the stage schemas and send stage of stack v2.0+: send ``metadata`` and
+        ``timestamp`` passed on to every activity, wallets by id or name (``ListWallets``), payment
+        destinations with ``waitingValidation``/``connectorId`` and the ``formanceAccountID`` key,
+        the ``update`` stage (``AddAccountMetadata``), every ``${var}`` of a string interpolated.
     """
 
     name: str
@@ -51,7 +53,7 @@ class StackVersion:
     instance_workflow: bool
     ledger_v2: bool
     payment_accounts: bool
-    send_options: bool
+    stages_2024: bool
 
 
 _V1_0 = StackVersion(
@@ -65,7 +67,7 @@ _V1_0 = StackVersion(
     instance_workflow=False,
     ledger_v2=False,
     payment_accounts=False,
-    send_options=False,
+    stages_2024=False,
 )
 
 _V2_0 = attrs.evolve(
@@ -79,7 +81,7 @@ _V2_0 = attrs.evolve(
     instance_error_always=False,
     ledger_v2=True,
     payment_accounts=True,
-    send_options=True,
+    stages_2024=True,
 )
 
 _V3_1 = attrs.evolve(

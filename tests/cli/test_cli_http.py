@@ -30,7 +30,7 @@ stages:
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
-    with serve() as running:
+    with serve(stack_version="v1.0") as running:
         monkeypatch.setenv("FORMANCE_ORCHESTRATION_URL", running.url)
         yield running
 

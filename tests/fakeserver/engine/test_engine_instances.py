@@ -25,7 +25,7 @@ def counter_ids() -> Callable[[], str]:
 
 
 def make_engine() -> Engine:
-    return Engine(clock=ManualClock(T0), ids=counter_ids(), wait_timeout=1.0)
+    return Engine(clock=ManualClock(T0), ids=counter_ids(), wait_timeout=1.0, stack_version="v1.0")
 
 
 def start(engine: Engine, *stages: dict[str, Any], variables: dict[str, str] | None = None) -> str:

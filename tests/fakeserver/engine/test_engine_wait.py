@@ -26,7 +26,7 @@ SEND_FROM_EMPTY = {
 
 
 def make_engine(wait_timeout: float | None = 5.0) -> Engine:
-    return Engine(clock=ManualClock(T0), wait_timeout=wait_timeout)
+    return Engine(clock=ManualClock(T0), wait_timeout=wait_timeout, stack_version="v1.0")
 
 
 def workflow(engine: Engine, *stages: dict[str, Any]) -> str:

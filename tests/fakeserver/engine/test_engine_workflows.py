@@ -22,7 +22,7 @@ def counter_ids() -> Callable[[], str]:
 
 
 def make_engine() -> Engine:
-    return Engine(clock=ManualClock(T0), ids=counter_ids())
+    return Engine(clock=ManualClock(T0), ids=counter_ids(), stack_version="v1.0")
 
 
 SEND = {
@@ -204,7 +204,7 @@ def test_list_in_creation_order() -> None:
 def test_server_info_version() -> None:
     assert Engine(stack_version="v1.0").get_server_info() == "develop"
     assert Engine(stack_version="v2.0").get_server_info() == "v2.0.33"
-    assert make_engine().get_server_info() == Engine(stack_version="v3.1").version == "v2.4.1"  # the latest
+    assert Engine().get_server_info() == Engine(stack_version="v3.1").version == "v2.4.1"  # the latest
     assert Engine(version="v1.2.3").get_server_info() == "v1.2.3"
 
 

@@ -346,3 +346,190 @@ def test_every_version_renders_the_same_run_differently() -> None:
         parts.append(request(app, "GET", f"/instances/{instance_id}/stages/0/history")[1])
         bodies[version] = WORKFLOW_ID.sub('"id":"<id>"', b"".join(parts).decode()).encode()
     assert len(set(bodies.values())) == len(STACK_VERSIONS)
+
+
+# -- the stack v2.0+ send stage and update stage ----------------------------------------------------
+
+STAMP = "2024-01-02T03:04:05Z"
+USD = {"amount": 100, "asset": "USD/2"}
+MD = {"order": "42"}
+
+
+def run_stage(
+    version: str, stage: dict[str, Any], seed: Any
+) -> tuple[dict[str, Any], list[dict[str, Any]], FakeApp]:
+    """Run one stage with ``wait``; the instance and its stage-0 activities, raw."""
+    app = make_app(version)
+    seed(app.engine.bank)
+    instance = run(app, create(app, [stage]), wait=True)
+    status, body = request(app, "GET", f"/instances/{instance['id']}/stages/0/history")
+    return instance, json.loads(body)["data"] if status == 200 else [], app
+
+
+def seed_all(bank: Any) -> None:
+    bank.fund("users:001", "USD/2", 1000)
+    bank.create_account("users:001", metadata={"formanceAccountID": "acct_1", "stripeConnectID": "acct_old"})
+    bank.create_wallet(id="w1", name="alice", ledger="default")
+    bank.create_wallet(id="w2", name="bob", ledger="wallets-002", metadata={"formanceAccountID": "acct_2"})
+    bank.fund_wallet("w1", "USD/2", 1000)
+    bank.fund_wallet("w2", "USD/2", 1000)
+    bank.create_payment(id=PAYMENT_ID, amount=500, asset="USD/2")
+
+
+ACCOUNT = {"account": {"id": "users:001", "ledger": "default"}}
+OTHER_LEDGER = {"account": {"id": "bank", "ledger": "other"}}
+SAME_LEDGER = {"account": {"id": "bank", "ledger": "default"}}
+ALICE = {"wallet": {"name": "alice"}}
+BOB = {"wallet": {"id": "w2"}}
+STRIPE = {"payment": {"psp": "stripe"}}
+PAYMENT = {"payment": {"id": PAYMENT_ID}}
+WALLET_BY_NAME = {"cursor": {"data": [], "hasMore": False, "pageSize": 15}}
+
+
+@pytest.mark.parametrize("version", LATER)
+@pytest.mark.parametrize(
+    ("source", "destination", "names"),
+    [
+        (ACCOUNT, SAME_LEDGER, ["CreateTransaction"]),
+        (ACCOUNT, OTHER_LEDGER, ["CreateTransaction", "CreateTransaction"]),
+        (ACCOUNT, ALICE, ["ListWallets", "CreditWallet"]),
+        (ACCOUNT, BOB, ["GetWallet", "CreateTransaction", "CreditWallet"]),
+        (ACCOUNT, STRIPE, ["GetAccount", "StripeTransfer", "CreateTransaction"]),
+        (ALICE, SAME_LEDGER, ["ListWallets", "DebitWallet"]),
+        (ALICE, OTHER_LEDGER, ["ListWallets", "DebitWallet", "CreateTransaction"]),
+        (ALICE, BOB, ["ListWallets", "GetWallet", "DebitWallet", "CreditWallet"]),
+        (BOB, STRIPE, ["GetWallet", "StripeTransfer", "DebitWallet"]),
+        (PAYMENT, SAME_LEDGER, ["GetPayment", "CreateTransaction", "CreateTransaction", "CreateTransaction"]),
+        (PAYMENT, BOB, ["GetPayment", "CreateTransaction", "GetWallet", "CreateTransaction", "CreditWallet"]),
+    ],
+)
+def test_the_2024_send_matrix(version: str, source: Any, destination: Any, names: list[str]) -> None:
+    stage = {
+        "send": {
+            "source": source,
+            "destination": destination,
+            "amount": USD,
+            "metadata": MD,
+            "timestamp": STAMP,
+        }
+    }
+    instance, activities, app = run_stage(version, stage, seed_all)
+    assert instance["terminated"] and "error" not in instance, instance
+    assert [item["name"] for item in activities] == names
+    history = data(app, f"/instances/{instance['id']}/history")[0]["input"]
+    assert (history["metadata"], history["timestamp"]) == (MD, STAMP)
+    for item in activities:
+        body = item["input"][item["name"]]
+        if item["name"] == "CreateTransaction":
+            assert list(body) == ["Data", "Ledger"]  # the Go struct has no JSON tags
+            assert body["Data"]["timestamp"] == STAMP and body["Data"]["metadata"]["order"] == "42"
+            (tx,) = item["output"]["CreateTransaction"]["data"]
+            assert tx["timestamp"] == STAMP and tx["id"] == tx["txid"]
+        elif item["name"] in ("CreditWallet", "DebitWallet"):
+            assert body["data"]["timestamp"] == STAMP
+            assert body["data"]["metadata"] is None or body["data"]["metadata"]["order"] == "42"
+        elif item["name"] == "StripeTransfer":
+            assert body["metadata"] == MD and body["waitingValidation"] is False
+            assert body["destination"] in ("acct_1", "acct_2")
+
+
+def test_the_2024_send_keeps_the_quirks() -> None:
+    # wallet -> account on the same ledger passes the stage's metadata on as is: null when absent
+    stage = {"send": {"source": ALICE, "destination": SAME_LEDGER, "amount": USD}}
+    _, activities, _ = run_stage("v3.1", stage, seed_all)
+    assert activities[1]["input"]["DebitWallet"]["data"]["metadata"] is None
+    assert "timestamp" not in activities[1]["input"]["DebitWallet"]["data"]
+    # account -> account without metadata: no metadata key (omitempty), no timestamp
+    _, activities, _ = run_stage(
+        "v3.1", {"send": {"source": ACCOUNT, "destination": SAME_LEDGER, "amount": USD}}, seed_all
+    )
+    assert list(activities[0]["input"]["CreateTransaction"]["Data"]) == ["postings"]
+    # a payment source without amount moves the payment's amount
+    _, activities, _ = run_stage("v2.0", {"send": {"source": PAYMENT, "destination": ALICE}}, seed_all)
+    assert activities[-1]["input"]["CreditWallet"]["data"]["amount"] == {"amount": 500, "asset": "USD/2"}
+
+
+@pytest.mark.parametrize(
+    ("stage", "error"),
+    [
+        ({"source": ACCOUNT, "destination": SAME_LEDGER}, "amount must be specified"),
+        (
+            {"source": PAYMENT, "destination": {"payment": {"psp": "stripe"}}, "amount": USD},
+            "send from payment to payment is not supported",
+        ),
+        (
+            {"source": ACCOUNT, "destination": {"payment": {"psp": "wise"}}, "amount": USD},
+            "only stripe actually supported",
+        ),
+        (
+            {
+                "source": ACCOUNT,
+                "destination": {"payment": {"psp": "stripe", "metadata": "nope"}},
+                "amount": USD,
+            },
+            "expected 'nope' metadata containing formance account ID",
+        ),
+        (
+            {"source": {"wallet": {"name": "carol"}}, "destination": SAME_LEDGER, "amount": USD},
+            "wallet not found",
+        ),
+    ],
+)
+def test_the_2024_send_failures(stage: dict[str, Any], error: str) -> None:
+    instance, _, app = run_stage("v3.1", {"send": stage}, seed_all)
+    assert data(app, f"/instances/{instance['id']}")["error"] == error
+
+
+def test_a_2024_wallet_needs_exactly_one_of_id_and_name() -> None:
+    stage = {
+        "send": {
+            "source": {"wallet": {"id": "w1", "name": "alice"}},
+            "destination": SAME_LEDGER,
+            "amount": USD,
+        }
+    }
+    instance, _, app = run_stage("v2.0", stage, seed_all)
+    ref = "Send.Source.Wallet.WalletReference"
+    assert data(app, f"/instances/{instance['id']}")["error"] == (
+        f"Key: '{ref}.id' Error:Field validation for 'id' failed on the 'id or name' tag\n"
+        f"Key: '{ref}.name' Error:Field validation for 'name' failed on the 'id or name' tag"
+    )
+
+
+def test_the_update_stage_exists_from_v2_0() -> None:
+    stage = {"update": {"account": {"id": "users:001", "ledger": "default", "metadata": {"tier": "${tier}"}}}}
+    status, body = request(make_app("v1.0"), "POST", "/workflows", {"stages": [stage]})
+    assert (status, json.loads(body)["errorMessage"]) == (
+        500,
+        "creating workflow: unable to resolve schema update",
+    )
+    app = make_app("v2.0")
+    workflow_id = create(app, [stage])
+    status, body = request(app, "POST", f"/workflows/{workflow_id}/instances", {"tier": "gold"}, "wait=true")
+    instance = json.loads(body)["data"]
+    assert data(app, f"/instances/{instance['id']}/history")[0]["name"] == "RunUpdate"
+    (item,) = data(app, f"/instances/{instance['id']}/stages/0/history")
+    assert item["input"] == {
+        "AddAccountMetadata": {"account": "users:001", "ledger": "default", "metadata": {"tier": "gold"}}
+    }
+    assert "output" not in item
+    assert app.engine.bank.account("users:001")["metadata"] == {"tier": "gold"}
+
+
+def test_v1_0_ignores_the_later_send_fields() -> None:
+    stage = {
+        "send": {
+            "source": ACCOUNT,
+            "destination": SAME_LEDGER,
+            "amount": USD,
+            "metadata": MD,
+            "timestamp": STAMP,
+        }
+    }
+    instance, activities, app = run_stage("v1.0", stage, seed_all)
+    assert data(app, f"/instances/{instance['id']}/history")[0]["input"] == {
+        "amount": USD,
+        "destination": SAME_LEDGER,
+        "source": ACCOUNT,
+    }
+    assert activities[0]["input"]["CreateTransaction"]["data"]["metadata"] == {}
