@@ -533,3 +533,55 @@ def test_v1_0_ignores_the_later_send_fields() -> None:
         "source": ACCOUNT,
     }
     assert activities[0]["input"]["CreateTransaction"]["data"]["metadata"] == {}
+
+
+# -- pytest: ini option, command-line option, fixture override ---------------------------------------
+
+PYTEST_MODULE = """
+import pytest
+import requests
+
+def test_fixture_fake(orchestration_fake, expected):
+    assert orchestration_fake.stack_version == expected
+    assert requests.get(orchestration_fake.url + "/_info").json()["version"]
+
+def test_server(orchestration_server, expected):
+    answer = requests.get(orchestration_server.url + "/_fake/version").json()["data"]
+    assert answer["stackVersion"] == expected
+
+class TestOverridden:
+    @pytest.fixture
+    def orchestration_stack_version(self):
+        return "v1.0"
+
+    def test_pinned(self, orchestration_fake, orchestration_server):
+        assert orchestration_fake.stack_version == orchestration_server.stack_version == "v1.0"
+"""
+
+
+def _pytest(tmp_path: Any, expected: str, *args: str) -> Any:
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(
+        f"import pytest\n\n@pytest.fixture\ndef expected():\n    return {expected!r}\n", encoding="utf-8"
+    )
+    (tmp_path / "test_versions.py").write_text(PYTEST_MODULE, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+def test_the_pytest_options_and_fixture(tmp_path: Any) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\norchestration_stack_version = v2.0\n", encoding="utf-8")
+    from_ini = _pytest(tmp_path, "v2.0")
+    assert from_ini.returncode == 0 and "3 passed" in from_ini.stdout, from_ini.stdout + from_ini.stderr
+    from_option = _pytest(tmp_path, "v1.0", "--orchestration-stack-version", "v1.0")
+    assert from_option.returncode == 0 and "3 passed" in from_option.stdout, from_option.stdout
+    unknown = _pytest(tmp_path, "v1.0", "--orchestration-stack-version", "v0.9")
+    assert unknown.returncode != 0
+    assert "unknown stack version 'v0.9': expected one of v1.0, v2.0, v3.1" in unknown.stdout + unknown.stderr
