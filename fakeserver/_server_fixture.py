@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from fakeserver._app import FakeApp
-from fakeserver._clock import ManualClock
-from fakeserver._engine import Engine
-from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
-from fakeserver.server import DEFAULT_HOST, FakeServer
+if TYPE_CHECKING:  # imported when a fixture runs: the plugin must cost nothing when unused
+    from fakeserver._app import FakeApp
+    from fakeserver.server import FakeServer
 
 __all__ = [
     "STACK_VERSION_OPTION",
@@ -56,6 +55,8 @@ def configured_stack_version(config: pytest.Config) -> str:
 
     :raises pytest.UsageError: for a name not in ``fakeserver.STACK_VERSIONS``.
     """
+    from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
+
     option = STACK_VERSION_OPTION
     value = config.getoption(option, default=None) or config.getini(option) or DEFAULT_STACK_VERSION
     name = str(value).strip()
@@ -65,6 +66,8 @@ def configured_stack_version(config: pytest.Config) -> str:
 
 
 def _listen_address() -> tuple[str, int]:
+    from fakeserver.server import DEFAULT_HOST
+
     host = os.environ.get("FAKESERVER_HOST") or DEFAULT_HOST
     port = int(os.environ.get("FAKESERVER_PORT") or 0)
     return host, port
@@ -80,6 +83,10 @@ def orchestration_server_listen_address() -> tuple[str, int]:
 def orchestration_server_app(pytestconfig: pytest.Config) -> FakeApp:
     """The app the session server serves: a fresh engine on a ManualClock speaking the configured
     stack version, auth off (overridable)."""
+    from fakeserver._app import FakeApp
+    from fakeserver._clock import ManualClock
+    from fakeserver._engine import Engine
+
     return FakeApp(Engine(clock=ManualClock(), stack_version=configured_stack_version(pytestconfig)))
 
 
@@ -89,6 +96,8 @@ def make_orchestration_server(
     orchestration_server_listen_address: tuple[str, int],
 ) -> Iterator[FakeServer]:
     """The session's server, started once and stopped at the end of the session."""
+    from fakeserver.server import FakeServer
+
     host, port = orchestration_server_listen_address
     server = FakeServer(orchestration_server_app, host=host, port=port)
     server.start()

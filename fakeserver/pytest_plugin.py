@@ -18,6 +18,10 @@ The stack version defaults to the latest (``fakeserver.DEFAULT_STACK_VERSION``);
 another with the ini option ``orchestration_stack_version = v1.0``, a run with
 ``pytest --orchestration-stack-version v1.0`` (which wins over the ini option), and one test or
 module by overriding the ``orchestration_stack_version`` fixture.
+
+The plugin is loaded in every pytest run of an environment where the package is installed, so it
+imports nothing of the fake until a fixture of ours runs (``pytest -p no:fakeserver`` leaves it out
+altogether).
 """
 
 from __future__ import annotations
@@ -27,9 +31,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from fakeserver._app import FakeApp
-from fakeserver._clock import Clock, ManualClock
-from fakeserver._engine import Engine
 from fakeserver._server_fixture import (
     STACK_VERSION_OPTION,
     configured_stack_version,
@@ -38,11 +39,15 @@ from fakeserver._server_fixture import (
     orchestration_server_app,
     orchestration_server_listen_address,
 )
-from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS
-from fakeserver.responses_adapter import DEFAULT_BASE_URL, FakeOrchestration
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the fixtures import these when they run
+    from fakeserver._app import FakeApp
+    from fakeserver._clock import Clock
+    from fakeserver.responses_adapter import FakeOrchestration
     from formance_orchestration._client import OrchestrationClient
+
+#: The base URL ``orchestration_fake`` intercepts (``fakeserver.responses_adapter.DEFAULT_BASE_URL``).
+_DEFAULT_BASE_URL = "http://localhost"
 
 __all__ = [
     "configured_stack_version",
@@ -63,8 +68,8 @@ __all__ = [
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The stack version option: ``--orchestration-stack-version`` and the ini key of that name."""
     help_text = (
-        "the Formance stack release the Orchestration fakes speak: "
-        f"{', '.join(STACK_VERSIONS)} (default: {DEFAULT_STACK_VERSION}, the latest)"
+        "the Formance stack release the Orchestration fakes speak, a name from "
+        "fakeserver.STACK_VERSIONS (default: the latest)"
     )
     parser.addini(STACK_VERSION_OPTION, help_text, default=None)
     parser.getgroup("fakeserver").addoption(
@@ -85,12 +90,14 @@ def orchestration_stack_version(pytestconfig: pytest.Config) -> str:
 @pytest.fixture
 def orchestration_base_url() -> str:
     """The base URL ``orchestration_fake`` intercepts and ``orchestration_client`` uses."""
-    return DEFAULT_BASE_URL
+    return _DEFAULT_BASE_URL
 
 
 @pytest.fixture
 def orchestration_clock() -> Clock:
     """The clock of the fake's engine: a fresh ``ManualClock`` (tests move it with ``advance``)."""
+    from fakeserver._clock import ManualClock
+
     return ManualClock()
 
 
@@ -98,6 +105,9 @@ def orchestration_clock() -> Clock:
 def orchestration_fake_app(orchestration_clock: Clock, orchestration_stack_version: str) -> FakeApp:
     """The app behind ``orchestration_fake``: a fresh engine on ``orchestration_clock`` speaking
     ``orchestration_stack_version``, auth off."""
+    from fakeserver._app import FakeApp
+    from fakeserver._engine import Engine
+
     return FakeApp(Engine(clock=orchestration_clock, stack_version=orchestration_stack_version))
 
 
@@ -106,6 +116,8 @@ def orchestration_fake(
     orchestration_fake_app: FakeApp, orchestration_base_url: str
 ) -> Iterator[FakeOrchestration]:
     """A fresh Orchestration fake intercepting ``requests`` for the duration of the test."""
+    from fakeserver.responses_adapter import FakeOrchestration
+
     with FakeOrchestration(orchestration_fake_app, base_url=orchestration_base_url) as fake:
         yield fake
 
