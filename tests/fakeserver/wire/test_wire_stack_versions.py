@@ -585,3 +585,26 @@ def test_the_pytest_options_and_fixture(tmp_path: Any) -> None:
     unknown = _pytest(tmp_path, "v1.0", "--orchestration-stack-version", "v0.9")
     assert unknown.returncode != 0
     assert "unknown stack version 'v0.9': expected one of v1.0, v2.0, v3.1" in unknown.stdout + unknown.stderr
+
+
+@pytest.mark.parametrize("version", STACK_VERSIONS)
+def test_every_operation_and_the_shared_error_paths(version: str) -> None:
+    app = make_app(version)
+    assert request(app, "GET", "/_healthcheck") == (200, b'{"default":"OK"}\n')
+    workflow_id = create(app, [{"wait_event": {"event": "go"}}, {"wait_event": {"event": "later"}}])
+    assert [item["id"] for item in data(app, "/workflows")] == [workflow_id]
+    instance_id = run(app, workflow_id)["id"]
+    assert request(app, "POST", f"/instances/{instance_id}/events", {"name": "go"}) == (204, b"")
+    assert [item["name"] for item in data(app, f"/instances/{instance_id}/history")] == ["RunWaitEvent"] * 2
+    assert data(app, f"/instances/{instance_id}/stages/0/history") == []
+    assert request(app, "PUT", f"/instances/{instance_id}/abort") == (204, b"")
+    assert data(app, f"/instances/{instance_id}")["terminated"] is True
+    assert data(app, "/instances", "running=true") == []
+    bad = request(app, "POST", "/workflows", None)
+    assert bad[0] == 400 and json.loads(bad[1])["errorCode"] == "VALIDATION"
+    assert request(app, "GET", "/nowhere")[0] == 404
+    assert request(app, "PATCH", "/workflows") == (405, b"")
+    assert request(app, "GET", f"/instances/{instance_id}/stages/x/history") == (404, b"")
+    code = stack_version(version).internal_error_code
+    status, body = request(app, "POST", f"/instances/{instance_id}/events", {"name": "go"})
+    assert (status, json.loads(body)["errorCode"]) == (500, code)
