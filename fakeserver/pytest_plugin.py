@@ -115,11 +115,27 @@ def orchestration_fake_app(orchestration_clock: Clock, orchestration_stack_versi
 def orchestration_fake(
     orchestration_fake_app: FakeApp, orchestration_base_url: str
 ) -> Iterator[FakeOrchestration]:
-    """A fresh Orchestration fake intercepting ``requests`` for the duration of the test."""
+    """A fresh Orchestration fake intercepting ``requests`` for the duration of the test.
+
+    It refuses every other ``requests`` call: ``orchestration_fake.mock.add_passthru(prefix)`` lets
+    calls to a real server through, ``orchestration_fake.mock.get(url, ...)`` mocks one. Its route is
+    also in ``responses``' default mock, so a test under ``@responses.activate`` reaches the fake; a
+    test's own ``responses.RequestsMock()`` needs ``orchestration_fake.register(mock)``.
+    """
+    import responses
+
     from fakeserver.responses_adapter import FakeOrchestration
 
-    with FakeOrchestration(orchestration_fake_app, base_url=orchestration_base_url) as fake:
-        yield fake
+    fake = FakeOrchestration(orchestration_fake_app, base_url=orchestration_base_url)
+    # @responses.activate (or responses.start()) in the test starts the default mock over the fake's:
+    # the fake's route is in it too, so Orchestration calls still reach the fake.
+    route = fake.register(responses.mock)
+    try:
+        with fake:
+            yield fake
+    finally:
+        if route in responses.mock.registered():
+            responses.mock.remove(route)
 
 
 @pytest.fixture

@@ -20,6 +20,10 @@ each other: the one started last sees every call). It adds the fake's route to i
         fake.register(rsps)
         rsps.get("https://example.com/other", json={})
 
+While it is active, the fake's own mock refuses every other ``requests`` call (as any
+``RequestsMock`` does), with a message naming the ways out: ``fake.mock.add_passthru(prefix)`` lets
+calls to a real server through, ``fake.mock.get(url, ...)`` mocks them.
+
 The route matches any method and never counts as an unfired expectation of
 ``assert_all_requests_are_fired``. Routes of the test's own that also match the fake's URLs make
 ``responses`` drop one of them: keep other mocks off ``/api/orchestration``.
@@ -95,6 +99,28 @@ class _FakeRoute(responses.CallbackResponse):
         return max(1, len(self.calls))
 
 
+_REFUSED = "Connection refused by Responses"
+
+
+class _FakeMock(responses.RequestsMock):
+    """The ``RequestsMock`` a :class:`FakeOrchestration` starts: its refusals say how to get past them."""
+
+    def _on_request(self, adapter: Any, request: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._on_request(adapter, request, **kwargs)
+        except requests.ConnectionError as exc:
+            if not str(exc).startswith(_REFUSED):
+                raise
+            hint = (
+                f"fakeserver: {request.method} {request.url} is not a call to the Orchestration fake, and "
+                "the fake's RequestsMock refuses every other requests call while it is active. To reach a "
+                "real server, let its URL through: fake.mock.add_passthru('http://127.0.0.1') (in pytest: "
+                "orchestration_fake.mock.add_passthru(...)); to mock it, add a route to the same mock: "
+                "fake.mock.get(url, json=...). responses said: "
+            )
+            raise requests.ConnectionError(hint + str(exc), request=request) from None
+
+
 class FakeOrchestration(AppHandles, ContextDecorator):
     """The Orchestration fake intercepting ``requests`` (context manager and decorator).
 
@@ -147,12 +173,15 @@ class FakeOrchestration(AppHandles, ContextDecorator):
 
     # -- responses plumbing --------------------------------------------------------------------------
 
-    def register(self, mock: responses.RequestsMock) -> None:
+    def register(self, mock: responses.RequestsMock) -> responses.BaseResponse:
         """Add the fake's route to a ``RequestsMock`` the test already uses.
 
         :param mock: the test's mock (started or not).
+        :returns: the route (``mock.remove(route)`` takes it out again).
         """
-        mock.add(_FakeRoute(self.pattern, self._callback))
+        route = _FakeRoute(self.pattern, self._callback)
+        mock.add(route)
+        return route
 
     def fake_request(self, prepared: requests.PreparedRequest) -> FakeRequest:
         """The :class:`FakeRequest` for a prepared ``requests`` request.
@@ -182,7 +211,7 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         """Start intercepting (what ``with`` does)."""
         if self._mock is not None:
             raise RuntimeError("this FakeOrchestration is already active")
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        mock = _FakeMock(assert_all_requests_are_fired=False)
         self.register(mock)
         mock.start()
         self._mock = mock
