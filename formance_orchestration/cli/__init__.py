@@ -6,6 +6,7 @@ Commands::
     instances list [--workflow ID] [--running] | show ID | history ID | stage-history ID N
               | send-event ID NAME | abort ID | wait ID [--timeout S]
     server-info
+    verify --against URL       compare a stack's answers with the fake's (0: nothing differs, 5: differences)
     demo                       a payout narrated end to end against an embedded fake
     fake serve [ARGS...]       the fake over HTTP (same as ``python -m fakeserver``)
 
@@ -87,6 +88,10 @@ def run(
             from formance_orchestration.cli._demo import run_demo
 
             return int(run_demo(settings, console, amount=namespace.amount))
+        if namespace.handler == "verify":
+            from formance_orchestration.cli._verify import run_verify
+
+            return int(run_verify(settings, namespace, stdout, stderr))
         from formance_orchestration.cli._commands import COMMANDS
         from formance_orchestration.cli._context import open_context
 

@@ -10,6 +10,7 @@ code   meaning
 2      usage error: bad option, bad environment variable, unreadable workflow file
 3      the instance ended in failure or was aborted (``wait``, ``run --wait``, ``demo``)
 4      ``wait`` gave up: the instance was still running when the timeout expired
+5      ``verify`` found differences between the target and the fake
 130    interrupted (Ctrl-C)
 =====  ==========================================================================
 """
@@ -35,6 +36,7 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     INSTANCE_FAILED = 3
     WAIT_TIMEOUT = 4
+    DIFFERENCES = 5
     INTERRUPTED = 130
 
 

@@ -42,7 +42,8 @@ environment variables:
 
 exit codes:
   0 success, 1 API or connection error, 2 usage error,
-  3 instance failed or aborted, 4 wait timed out, 130 interrupted.
+  3 instance failed or aborted, 4 wait timed out, 5 verify found differences,
+  130 interrupted.
 
 examples:
   {PROG} workflows create payout.yaml
@@ -277,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
     )
     demo.add_argument("--amount", type=int, default=2500, help="amount to send, in cents (default 2500)")
+    from formance_orchestration.cli._verify import add_verify_options
+
+    add_verify_options(
+        leaf(commands, "verify", "compare a stack's answers with the fake's, step by step", "verify")
+    )
     fake = commands.add_parser(
         "fake",
         help="the fake server",
