@@ -34,6 +34,7 @@ from fakeserver._wire import (
     data_body,
     error_body,
     instance,
+    instance_list_body,
     json_bytes,
     run_outcome,
     stage_history,
@@ -158,8 +159,7 @@ def _list_instances(engine: Engine, request: FakeRequest, params: tuple[str, ...
     workflow_id = _query_value(query, "workflowID") or None
     running = _query_value(query, "running") == "true"
     views = engine.list_instances(workflow_id, running)
-    stack = engine.stack
-    return 200, data_body([instance(view, stack) for view in views])
+    return 200, instance_list_body(views, engine.stack)
 
 
 def _get_instance(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "error_body",
     "format_time",
     "instance",
+    "instance_list_body",
     "json_bytes",
     "run_outcome",
     "sorted_keys",
@@ -161,10 +163,21 @@ def stage_status(view: StageStatusView) -> dict[str, Any]:
     return item
 
 
-def _instance_fields(view: InstanceView, stack: StackVersion) -> dict[str, Any]:
+def _instance_fields(
+    view: InstanceView, stack: StackVersion, rendered: dict[Any, Any] | None = None
+) -> dict[str, Any]:
     item: dict[str, Any] = {"workflowID": view.workflow_id}
-    if stack.instance_workflow and view.workflow is not None:
-        item["workflow"] = workflow(view.workflow, stack)
+    embedded = view.workflow
+    if embedded is not None and stack.instance_workflow:
+        if rendered is None:
+            item["workflow"] = workflow(embedded, stack)
+        else:  # a list: a placeholder per workflow, spliced in once encoded (see instance_list_body)
+            key = id(embedded)
+            placeholder = rendered.get(key)
+            if placeholder is None:
+                placeholder = rendered[key] = f"{_PLACEHOLDER}{len(rendered)}"
+                rendered[placeholder] = embedded
+            item["workflow"] = placeholder
     item["id"] = view.id
     item["createdAt"] = format_time(view.created_at)
     item["updatedAt"] = format_time(view.updated_at)
@@ -176,18 +189,41 @@ def _instance_fields(view: InstanceView, stack: StackVersion) -> dict[str, Any]:
     return item
 
 
-def instance(view: InstanceView, stack: StackVersion) -> dict[str, Any]:
+def instance(
+    view: InstanceView, stack: StackVersion, rendered: dict[Any, Any] | None = None
+) -> dict[str, Any]:
     """An Instance object: ``workflowID``, ``workflow`` (versions that embed it, when read from
     storage), ``id``, ``createdAt``, ``updatedAt``, ``terminated``, ``terminatedAt`` (once ended),
     ``status`` (when there are stage rows), ``error`` (always, or only when set in later versions).
 
     :param view: the instance.
     :param stack: the stack version spoken.
+    :param rendered: for :func:`instance_list_body` only: embedded workflows become placeholders.
     """
-    item = _instance_fields(view, stack)
+    item = _instance_fields(view, stack, rendered)
     if view.error or stack.instance_error_always:
         item["error"] = view.error
     return item
+
+
+# Stands for an embedded workflow until it is spliced in: a NUL and a per-process random token.
+_PLACEHOLDER = f"\x00workflow {secrets.token_hex(8)} "
+
+
+def instance_list_body(views: list[InstanceView], stack: StackVersion) -> bytes:
+    """``{"data": [instance...]}`` as bytes. The workflows the instances embed (versions that do) are
+    encoded once each and spliced in: a listing repeats the same few workflows many times.
+
+    :param views: the instances, in order.
+    :param stack: the stack version spoken.
+    """
+    rendered: dict[Any, Any] = {}
+    body = data_body([instance(view, stack, rendered) for view in views])
+    for key, embedded in rendered.items():
+        if isinstance(key, str):
+            encoded = json_bytes(workflow(embedded, stack))[:-1]  # without the trailing newline
+            body = body.replace(json_bytes(key)[:-1], encoded)
+    return body
 
 
 def run_outcome(outcome: RunOutcome, stack: StackVersion) -> dict[str, Any]:

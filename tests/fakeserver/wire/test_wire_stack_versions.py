@@ -608,3 +608,19 @@ def test_every_operation_and_the_shared_error_paths(version: str) -> None:
     code = stack_version(version).internal_error_code
     status, body = request(app, "POST", f"/instances/{instance_id}/events", {"name": "go"})
     assert (status, json.loads(body)["errorCode"]) == (500, code)
+
+
+def test_a_listing_embeds_each_instance_s_own_workflow() -> None:
+    app = make_app("v3.1")
+    first = create(app, [{"noop": {}}])
+    second = create(app, [{"wait_event": {"event": "<go & see>"}}])
+    for workflow_id in (first, second, first, second):
+        run(app, workflow_id)
+    listed = data(app, "/instances")
+    assert [item["workflow"]["id"] for item in listed] == [first, second, first, second]
+    assert [item["workflow"] for item in listed[:2]] == [
+        data(app, f"/workflows/{first}"),
+        data(app, f"/workflows/{second}"),
+    ]
+    assert b"\\u003cgo \\u0026 see\\u003e" in request(app, "GET", "/instances")[1]  # Go's escaping kept
+    assert b"\\u0000" not in request(app, "GET", "/instances")[1]
