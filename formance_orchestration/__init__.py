@@ -25,6 +25,7 @@ from formance_orchestration._exceptions import (
     RequestTimeout,
     ServerError,
     TransportError,
+    UntypedValueError,
     ValidationError,
     WaitTimeoutError,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "Timeout",
     "TransportError",
     "ValidationError",
+    "UntypedValueError",
     "WaitTimeoutError",
     "__version__",
     "structure",

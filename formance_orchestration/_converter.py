@@ -57,6 +57,7 @@ from formance_orchestration.models import (
     HISTORY_STAGE_TYPES,
     STAGE_TYPES,
     LedgerAccountSubject,
+    RawActivity,
     RawStage,
     Stage,
     StripeTransferRequest,
@@ -228,6 +229,19 @@ def _is_model_list(t: Any) -> bool:
     return item is not None and (_is_model(item) or item == Subject)
 
 
+# The unions of one activity's shapes across stack versions (``X | Y``, alone or ``| None``).
+_ACTIVITY_UNIONS = frozenset(
+    t for table in (ACTIVITY_INPUT_TYPES, ACTIVITY_OUTPUT_TYPES) for t in table.values() if get_args(t)
+)
+
+
+def _is_activity_union(t: Any) -> bool:
+    """``X | Y`` or ``X | Y | None`` for a union of :data:`_ACTIVITY_UNIONS`."""
+    if get_origin(t) not in (UnionType, Union):
+        return False
+    return Union[tuple(m for m in get_args(t) if m is not NoneType)] in _ACTIVITY_UNIONS  # noqa: UP007
+
+
 def _is_str_mapping(t: Any) -> bool:
     """``dict[str, X]`` whose values need work (metadata, ``dict[str, Any | str]``, is kept as is)."""
     if get_origin(t) is not dict:
@@ -318,17 +332,19 @@ class _StageCodec:
 class _WrappedCodec:
     """What generated code needs to decode a one-key activity wrapper inline."""
 
-    __slots__ = ("fallback", "hooks", "nullable")
+    __slots__ = ("fallback", "hooks", "nullable", "raw")
 
     def __init__(
         self,
         hooks: Mapping[str, StructureHook | None],
         fallback: tuple[type[BaseException], ...],
         nullable: bool,
+        raw: Callable[[dict[str, Any]], RawActivity],
     ) -> None:
         self.hooks = hooks  # name -> the generated function of its class, None when unknown
         self.fallback = fallback
         self.nullable = nullable  # whether null is kept (output) rather than refused (input)
+        self.raw = raw  # wrapper -> RawActivity (what this client could not type)
 
 
 class _StructureEmitter:
@@ -569,8 +585,10 @@ class _StructureEmitter:
         out.append(f"{indent}{v} = {lst}")
 
     def wrapped_code(self, codec: _WrappedCodec, depth: int, indent: str, maybe_none: bool) -> None:
-        """A one-key activity wrapper: the typed object when the name is known and it fits, else as is."""
+        """A one-key activity wrapper: the typed object when the name is known and it fits, else a
+        :class:`RawActivity` holding the wrapper."""
         v, k, p, f, out = f"v{depth}", f"k{depth}", f"p{depth}", f"f{depth}", self.lines
+        raw = self.name("raw", codec.raw)
         out.append(f"{indent}if {v}.__class__ is dict:")
         out.append(f"{indent}  if len({v}) == 1:")
         out.append(f"{indent}    {k}, = {v}")
@@ -578,7 +596,9 @@ class _StructureEmitter:
         out.append(f"{indent}    {f} = {self.name('hooks', codec.hooks)}[{k}]")
         out.append(f"{indent}    if {f} is not None and {p} is not None:")
         out.append(f"{indent}      try: {v} = {f}({p}, None)")
-        out.append(f"{indent}      except {self.name('fallback', codec.fallback)}: pass")
+        out.append(f"{indent}      except {self.name('fallback', codec.fallback)}: {v} = {raw}({v})")
+        out.append(f"{indent}    else: {v} = {raw}({v})")
+        out.append(f"{indent}  else: {v} = {raw}({v})")
         if codec.nullable and maybe_none:
             out.append(f"{indent}elif {v} is not None: __not_object({v})")
         else:
@@ -664,7 +684,7 @@ def _make_stage_list_fn(c: cattrs.Converter, codec: _StageCodec) -> StructureHoo
 class _HookTable(dict[str, StructureHook | None]):
     """Name -> the structuring function of its class, generated on first lookup (``None`` if unknown)."""
 
-    def __init__(self, c: cattrs.Converter, types: Mapping[str, type[Any]]) -> None:
+    def __init__(self, c: cattrs.Converter, types: Mapping[str, Any]) -> None:
         super().__init__()
         self.c = c
         self.types = types
@@ -768,6 +788,9 @@ def configure_converter(c: cattrs.Converter) -> None:
 
     # -- activities and subjects ---------------------------------------------------------------
 
+    def raw_activity(value: dict[str, Any]) -> RawActivity:
+        return RawActivity(raw=value)
+
     def structure_wrapped(hooks: _HookTable, value: Any) -> Any:
         if value.__class__ is not dict:
             _not_object(value)
@@ -779,7 +802,7 @@ def configure_converter(c: cattrs.Converter) -> None:
                     return hook(inner, None)
                 except fallback:
                     pass
-        return value
+        return raw_activity(value)
 
     def structure_activity_input(value: Any, _: Any) -> Any:
         return structure_wrapped(input_hooks, value)
@@ -792,6 +815,8 @@ def configure_converter(c: cattrs.Converter) -> None:
     def unstructure_wrapped(value: Any) -> Any:
         if value is None or value.__class__ is dict:
             return c.unstructure(value)
+        if value.__class__ is RawActivity:
+            return c.unstructure(value.raw)
         for cls in value.__class__.__mro__:
             name = activity_names.get(cls)
             if name is not None:
@@ -809,8 +834,37 @@ def configure_converter(c: cattrs.Converter) -> None:
 
     # generated code inlines these (the marker says how)
     stage_codec = _StageCodec(STAGE_TYPES, raw_stage, typed_stage, structure_stage_item, fallback)
-    setattr(structure_activity_input, _INLINE_WRAPPED, _WrappedCodec(input_hooks, fallback, False))
-    setattr(structure_activity_output, _INLINE_WRAPPED, _WrappedCodec(output_hooks, fallback, True))
+    setattr(
+        structure_activity_input, _INLINE_WRAPPED, _WrappedCodec(input_hooks, fallback, False, raw_activity)
+    )
+    setattr(
+        structure_activity_output, _INLINE_WRAPPED, _WrappedCodec(output_hooks, fallback, True, raw_activity)
+    )
+
+    # -- unions of models (one activity's shapes in different stack versions) -----------------
+
+    def model_union_structure(t: Any) -> StructureHook:
+        members = [m for m in get_args(t) if m is not NoneType]
+        keys = [frozenset(wire_name(a) for a in attrs.fields(m)) for m in members]
+        hooks = [c.get_structure_hook(m) for m in members]
+        optional = NoneType in get_args(t)
+
+        def structure_union(value: Any, _: Any) -> Any:
+            if value is None and optional:
+                return None
+            if value.__class__ is not dict:
+                _not_object(value)
+            # the first member that has every key sent and whose values fit; else the first that fits
+            covering = [i for i, k in enumerate(keys) if k.issuperset(value)]
+            order = covering + [i for i in range(len(members)) if i not in covering]
+            for i in order[:-1]:
+                try:
+                    return hooks[i](value, None)
+                except fallback:
+                    pass
+            return hooks[order[-1]](value, None)
+
+        return structure_union
 
     # -- factories -----------------------------------------------------------------------------
 
@@ -861,6 +915,7 @@ def configure_converter(c: cattrs.Converter) -> None:
     c.register_structure_hook_factory(_is_optional_model, optional_model_structure)
     c.register_structure_hook_factory(_is_model_list, model_list_structure)
     c.register_structure_hook_factory(_is_str_mapping, mapping_structure)
+    c.register_structure_hook_factory(_is_activity_union, model_union_structure)
 
     c.register_structure_hook(str, _structure_str)
     c.register_structure_hook(str | None, _structure_optional_str)
@@ -887,12 +942,14 @@ def configure_converter(c: cattrs.Converter) -> None:
     # -- the activity names of the classes (functions are generated on first use, then cached) ---
 
     for table in (ACTIVITY_INPUT_TYPES, ACTIVITY_OUTPUT_TYPES):
-        for name, activity_cls in table.items():
-            activity_names[activity_cls] = name
+        for name, activity_type in table.items():
+            for activity_cls in get_args(activity_type) or (activity_type,):
+                activity_names[activity_cls] = name
     # the plain schema classes, should a caller build a history item with them
     activity_names.setdefault(StripeTransferRequest, "StripeTransfer")
-    for activity_cls in ACTIVITY_OUTPUT_TYPES.values():
-        activity_names.setdefault(activity_cls.__mro__[1], activity_names[activity_cls])
+    for activity_type in ACTIVITY_OUTPUT_TYPES.values():
+        for activity_cls in get_args(activity_type) or (activity_type,):
+            activity_names.setdefault(activity_cls.__mro__[1], activity_names[activity_cls])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
      │         ├── ConnectTimeout     no connection within the connect timeout: the request was never sent
      │         └── ReadTimeout        the server was too slow to answer: it may have acted
      ├── DecodeError                  a 2xx answer whose body is not what the operation returns
+     ├── UntypedValueError            a typed field read from a RawStage/RawActivity (also an AttributeError)
      └── WaitTimeoutError             wait_for_instance gave up (also builtins.TimeoutError)
 
 Not found as 500: the real service answers most unknown ids with ``500 INTERNAL_ERROR`` and the
@@ -50,6 +51,7 @@ __all__ = [
     "RequestTimeout",
     "ServerError",
     "TransportError",
+    "UntypedValueError",
     "ValidationError",
     "WaitTimeoutError",
 ]
@@ -236,6 +238,15 @@ class DecodeError(OrchestrationError):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.args[0]!r})"
+
+
+class UntypedValueError(OrchestrationError, AttributeError):
+    """A typed field was read from a value this client kept raw: a ``RawStage`` or ``RawActivity``,
+    a stage or activity whose JSON it could not type.
+
+    The message names the stage or activity and the field asked for; the JSON is in the raw value's
+    ``params`` / ``raw``. It is an ``AttributeError`` too, so ``getattr(value, name, default)`` works.
+    """
 
 
 class WaitTimeoutError(OrchestrationError, TimeoutError):

@@ -10,14 +10,16 @@ from typing import Any
 
 import attrs
 
-from formance_orchestration.models._common import Model
+from formance_orchestration.models._common import Model, untyped_error
 from formance_orchestration.models._ledger import (
     AccountResponse,
+    CreateTransactionListResponse,
     CreateTransactionResponse,
     CreditWalletRequest,
     DebitWalletRequest,
     DebitWalletResponse,
     GetWalletResponse,
+    ListWalletsResponse,
     PaymentResponse,
     PostTransaction,
     StripeTransferRequest,
@@ -26,9 +28,12 @@ from formance_orchestration.models._ledger import (
 __all__ = [
     "ACTIVITY_INPUT_TYPES",
     "ACTIVITY_OUTPUT_TYPES",
+    "ActivityAddAccountMetadata",
     "ActivityConfirmHold",
     "ActivityCreateTransaction",
     "ActivityCreateTransactionOutput",
+    "ActivityCreateTransactionV2",
+    "ActivityCreateTransactionV2Output",
     "ActivityCreditWallet",
     "ActivityDebitWallet",
     "ActivityDebitWalletOutput",
@@ -39,11 +44,15 @@ __all__ = [
     "ActivityGetWallet",
     "ActivityGetWalletOutput",
     "ActivityInput",
+    "ActivityListWallets",
+    "ActivityListWalletsOutput",
     "ActivityOutput",
     "ActivityRevertTransaction",
     "ActivityRevertTransactionOutput",
+    "ActivityRevertTransactionV2Output",
     "ActivityStripeTransfer",
     "ActivityVoidHold",
+    "RawActivity",
     "WorkflowInstanceHistoryStageInput",
     "WorkflowInstanceHistoryStageOutput",
 ]
@@ -63,6 +72,34 @@ class ActivityCreateTransaction(Model):
 
     ledger: str | None = None
     data: PostTransaction | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityCreateTransactionV2(Model):
+    """Input of ``CreateTransaction`` in stack v2.0+ (ledger v2): post ``data`` in ``ledger``.
+
+    The service writes this request without JSON names, so its keys are ``Data`` and ``Ledger``.
+    """
+
+    ledger: str | None = attrs.field(default=None, metadata={"wire": "Ledger"})
+    data: PostTransaction | None = attrs.field(default=None, metadata={"wire": "Data"})
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityListWallets(Model):
+    """Input of ``ListWallets`` (stack v2.0+): find the wallets named ``name``."""
+
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityAddAccountMetadata(Model):
+    """Input of ``AddAccountMetadata`` (stack v2.0+, the ``update`` stage): add ``metadata`` to
+    ledger account ``account`` in ``ledger``."""
+
+    ledger: str
+    account: str
+    metadata: dict[str, str] | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -138,8 +175,24 @@ class ActivityCreateTransactionOutput(CreateTransactionResponse):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityCreateTransactionV2Output(CreateTransactionListResponse):
+    """Output of ``CreateTransaction`` in stack v2.0+: ``{"data": [Transaction]}`` (a
+    :class:`CreateTransactionListResponse`); ``.data`` is the transaction, as in the mid-2023 shape."""
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class ActivityRevertTransactionOutput(CreateTransactionResponse):
     """Output of ``RevertTransaction`` (a :class:`RevertTransactionResponse`)."""
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityRevertTransactionV2Output(CreateTransactionListResponse):
+    """Output of ``RevertTransaction`` as a one-element list (a :class:`CreateTransactionListResponse`)."""
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityListWalletsOutput(ListWalletsResponse):
+    """Output of ``ListWallets`` (a :class:`ListWalletsResponse`)."""
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -157,9 +210,35 @@ class ActivityGetWalletOutput(GetWalletResponse):
     """Output of ``GetWallet`` (a :class:`GetWalletResponse`)."""
 
 
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class RawActivity(Model):
+    """An activity input or output this client could not type, kept as its wire wrapper.
+
+    That is an activity unknown to this client, or a value that does not fit its type. Reading a
+    typed field from it (``output.data``) raises :class:`~formance_orchestration.UntypedValueError`
+    naming the activity.
+
+    :param raw: the wire object exactly as received, e.g. ``{"FooActivity": {...}}``.
+    """
+
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The activity named by the wrapper (its keys joined by ``,`` if, against the spec, not one)."""
+        return ",".join(self.raw)
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for attributes the class does not have: a typed field, read by mistake
+        if name.startswith("__") or name == "raw":
+            raise AttributeError(name)
+        raise untyped_error(f"input/output of activity {self.name!r}", name, "raw")
+
+
 ActivityInput = (
     ActivityGetAccount
     | ActivityCreateTransaction
+    | ActivityCreateTransactionV2
     | ActivityRevertTransaction
     | ActivityStripeTransfer
     | ActivityGetPayment
@@ -167,6 +246,8 @@ ActivityInput = (
     | ActivityCreditWallet
     | ActivityDebitWallet
     | ActivityGetWallet
+    | ActivityListWallets
+    | ActivityAddAccountMetadata
     | ActivityVoidHold
 )
 """Any typed activity input."""
@@ -174,16 +255,23 @@ ActivityInput = (
 ActivityOutput = (
     ActivityGetAccountOutput
     | ActivityCreateTransactionOutput
+    | ActivityCreateTransactionV2Output
     | ActivityRevertTransactionOutput
+    | ActivityRevertTransactionV2Output
     | ActivityGetPaymentOutput
     | ActivityDebitWalletOutput
     | ActivityGetWalletOutput
+    | ActivityListWalletsOutput
 )
 """Any typed activity output."""
 
-ACTIVITY_INPUT_TYPES: dict[str, type[Any]] = {
+CreateTransactionInput = ActivityCreateTransaction | ActivityCreateTransactionV2
+CreateTransactionOutput = ActivityCreateTransactionOutput | ActivityCreateTransactionV2Output
+RevertTransactionOutput = ActivityRevertTransactionOutput | ActivityRevertTransactionV2Output
+
+ACTIVITY_INPUT_TYPES: dict[str, Any] = {
     "GetAccount": ActivityGetAccount,
-    "CreateTransaction": ActivityCreateTransaction,
+    "CreateTransaction": CreateTransactionInput,
     "RevertTransaction": ActivityRevertTransaction,
     "StripeTransfer": ActivityStripeTransfer,
     "GetPayment": ActivityGetPayment,
@@ -191,19 +279,24 @@ ACTIVITY_INPUT_TYPES: dict[str, type[Any]] = {
     "CreditWallet": ActivityCreditWallet,
     "DebitWallet": ActivityDebitWallet,
     "GetWallet": ActivityGetWallet,
+    "ListWallets": ActivityListWallets,
+    "AddAccountMetadata": ActivityAddAccountMetadata,
     "VoidHold": ActivityVoidHold,
 }
-"""Activity name -> the class of its input."""
+"""Activity name -> the class of its input (a union when the stack versions differ: the converter
+picks the member by the keys sent)."""
 
-ACTIVITY_OUTPUT_TYPES: dict[str, type[Any]] = {
+ACTIVITY_OUTPUT_TYPES: dict[str, Any] = {
     "GetAccount": ActivityGetAccountOutput,
-    "CreateTransaction": ActivityCreateTransactionOutput,
-    "RevertTransaction": ActivityRevertTransactionOutput,
+    "CreateTransaction": CreateTransactionOutput,
+    "RevertTransaction": RevertTransactionOutput,
     "GetPayment": ActivityGetPaymentOutput,
     "DebitWallet": ActivityDebitWalletOutput,
     "GetWallet": ActivityGetWalletOutput,
+    "ListWallets": ActivityListWalletsOutput,
 }
-"""Activity name -> the class of its output (activities absent here have no output)."""
+"""Activity name -> the class of its output (activities absent here have no output; a union as in
+:data:`ACTIVITY_INPUT_TYPES`)."""
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -215,7 +308,7 @@ class WorkflowInstanceHistoryStageInput(Model):
     """
 
     get_account: ActivityGetAccount | None = attrs.field(default=None, metadata={"wire": "GetAccount"})
-    create_transaction: ActivityCreateTransaction | None = attrs.field(
+    create_transaction: CreateTransactionInput | None = attrs.field(
         default=None, metadata={"wire": "CreateTransaction"}
     )
     revert_transaction: ActivityRevertTransaction | None = attrs.field(
@@ -229,6 +322,10 @@ class WorkflowInstanceHistoryStageInput(Model):
     credit_wallet: ActivityCreditWallet | None = attrs.field(default=None, metadata={"wire": "CreditWallet"})
     debit_wallet: ActivityDebitWallet | None = attrs.field(default=None, metadata={"wire": "DebitWallet"})
     get_wallet: ActivityGetWallet | None = attrs.field(default=None, metadata={"wire": "GetWallet"})
+    list_wallets: ActivityListWallets | None = attrs.field(default=None, metadata={"wire": "ListWallets"})
+    add_account_metadata: ActivityAddAccountMetadata | None = attrs.field(
+        default=None, metadata={"wire": "AddAccountMetadata"}
+    )
     void_hold: ActivityVoidHold | None = attrs.field(default=None, metadata={"wire": "VoidHold"})
 
     @classmethod
@@ -254,10 +351,10 @@ class WorkflowInstanceHistoryStageOutput(Model):
     """
 
     get_account: ActivityGetAccountOutput | None = attrs.field(default=None, metadata={"wire": "GetAccount"})
-    create_transaction: ActivityCreateTransactionOutput | None = attrs.field(
+    create_transaction: CreateTransactionOutput | None = attrs.field(
         default=None, metadata={"wire": "CreateTransaction"}
     )
-    revert_transaction: ActivityRevertTransactionOutput | None = attrs.field(
+    revert_transaction: RevertTransactionOutput | None = attrs.field(
         default=None, metadata={"wire": "RevertTransaction"}
     )
     get_payment: ActivityGetPaymentOutput | None = attrs.field(default=None, metadata={"wire": "GetPayment"})
@@ -265,6 +362,9 @@ class WorkflowInstanceHistoryStageOutput(Model):
         default=None, metadata={"wire": "DebitWallet"}
     )
     get_wallet: ActivityGetWalletOutput | None = attrs.field(default=None, metadata={"wire": "GetWallet"})
+    list_wallets: ActivityListWalletsOutput | None = attrs.field(
+        default=None, metadata={"wire": "ListWallets"}
+    )
 
     @classmethod
     def of(cls, output: ActivityOutput) -> "WorkflowInstanceHistoryStageOutput":

@@ -12,7 +12,9 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Error", "Model", "Monetary", "ServerInfo"]
+from formance_orchestration._exceptions import UntypedValueError
+
+__all__ = ["Error", "Model", "Monetary", "ServerInfo", "untyped_error"]
 
 # class -> function returning the tuple of its field values (built on first use)
 _VALUES: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {}
@@ -96,3 +98,16 @@ class Monetary(Model):
 
     asset: str
     amount: int | str
+
+
+def untyped_error(what: str, name: str, holder: str) -> UntypedValueError:
+    """The error of reading the typed field ``name`` from a value kept raw.
+
+    :param what: what was kept raw, e.g. ``stage 'foo'`` or ``output of activity 'Foo'``.
+    :param name: the attribute asked for.
+    :param holder: the attribute that holds the raw JSON.
+    """
+    return UntypedValueError(
+        f"the {what} could not be typed by this client (it is kept raw, its JSON is in .{holder}): "
+        f"it has no typed field {name!r}"
+    )

@@ -1,11 +1,10 @@
 """Instance history (one item per started stage) and stage history (one item per activity)."""
 
 from datetime import datetime
-from typing import Any
 
 import attrs
 
-from formance_orchestration.models._activities import ActivityInput, ActivityOutput
+from formance_orchestration.models._activities import ActivityInput, ActivityOutput, RawActivity
 from formance_orchestration.models._common import Model
 from formance_orchestration.models._stages import Stage
 
@@ -18,7 +17,8 @@ class WorkflowInstanceHistory(Model):
 
     ``input`` is typed from ``name``: ``RunSend`` -> :class:`StageSend`, ``RunDelay`` ->
     :class:`StageDelay`, ``RunWaitEvent`` -> :class:`StageWaitEvent`, ``RunNoOp`` ->
-    :class:`StageNoOp`; any other name gives a :class:`RawStage` whose ``type`` is the name. On the
+    :class:`StageNoOp`, ``RunUpdate`` -> :class:`StageUpdate`; any other name gives a
+    :class:`RawStage` whose ``type`` is the name. On the
     wire ``input`` is the bare parameters object (no ``{"send": ...}`` wrapper).
 
     :param name: the child workflow type, e.g. ``RunSend``.
@@ -41,7 +41,8 @@ class WorkflowInstanceHistoryStage(Model):
     ``input`` is the typed activity input named by the wire wrapper (``{"CreateTransaction": {...}}``
     gives an :class:`ActivityCreateTransaction`), and ``output`` likewise the typed output
     (:class:`ActivityCreateTransactionOutput`), ``None`` when absent. An activity unknown to this
-    client, or a value that does not fit its type, keeps the raw wrapper ``dict`` instead.
+    client, or a value that does not fit its type, gives a :class:`RawActivity` holding the wire
+    wrapper; reading a typed field from it raises :class:`~formance_orchestration.UntypedValueError`.
 
     :param name: the activity name, e.g. ``CreateTransaction``.
     :param attempt: ``1`` for completed activities; the current attempt for a pending one.
@@ -51,11 +52,11 @@ class WorkflowInstanceHistoryStage(Model):
     """
 
     name: str
-    input: ActivityInput | dict[str, Any]
+    input: ActivityInput | RawActivity
     terminated: bool
     started_at: datetime
     attempt: int
-    output: ActivityOutput | dict[str, Any] | None = None
+    output: ActivityOutput | RawActivity | None = None
     error: str | None = None
     terminated_at: datetime | None = None
     last_failure: str | None = None

@@ -5,6 +5,7 @@ from datetime import datetime
 import attrs
 
 from formance_orchestration.models._common import Model
+from formance_orchestration.models._workflows import Workflow
 
 __all__ = ["StageStatus", "WorkflowInstance"]
 
@@ -32,6 +33,8 @@ class WorkflowInstance(Model):
     """One run of a workflow.
 
     :param workflow_id: the workflow that was run.
+    :param workflow: that workflow, embedded by stack v3.1+ in instances read back (``None`` when
+        the service does not send it).
     :param id: the instance id (a UUID).
     :param terminated: whether the instance has ended (success, failure or abort).
     :param terminated_at: when it ended; ``None`` while it runs.
@@ -48,3 +51,4 @@ class WorkflowInstance(Model):
     terminated_at: datetime | None = None
     status: list[StageStatus] | None = None
     error: str | None = None
+    workflow: Workflow | None = None

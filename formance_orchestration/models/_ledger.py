@@ -16,6 +16,7 @@ __all__ = [
     "AccountResponse",
     "AccountWithVolumesAndBalances",
     "AssetHolder",
+    "CreateTransactionListResponse",
     "CreateTransactionResponse",
     "CreditWalletRequest",
     "DebitWalletRequest",
@@ -23,6 +24,7 @@ __all__ = [
     "GetWalletResponse",
     "Hold",
     "LedgerAccountSubject",
+    "ListWalletsResponse",
     "Payment",
     "PaymentAdjustment",
     "PaymentResponse",
@@ -33,8 +35,11 @@ __all__ = [
     "StripeTransferRequest",
     "Subject",
     "Transaction",
+    "Volumes",
+    "Wallet",
     "WalletSubject",
     "WalletWithBalances",
+    "WalletsCursor",
 ]
 
 
@@ -78,26 +83,80 @@ class PostTransaction(Model):
     script: PostTransactionScript | None = None
 
 
+Volumes = dict[str, dict[str, dict[str, int]]]
+"""Per account, per asset, ``{"input": int, "output": int, "balance": int}`` (ledger v2 volumes)."""
+
+
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class Transaction(Model):
-    """A committed ledger transaction.
+    """A committed ledger transaction, as ledger v1 (``txid``) or ledger v2 (``id``, ``reverted``...)
+    sends it; the stack v2.0+ stage history sends both ``id`` and ``txid``.
 
-    :param txid: the transaction id in its ledger.
-    :param reference: the reference; the ledger answers ``""`` when there is none.
+    Read :attr:`transaction_id` to get the id whichever key the service sent.
+
+    :param txid: the transaction id (ledger v1 key); ``None`` when the service did not send it.
+    :param id: the transaction id (ledger v2 key); ``None`` when the service did not send it.
+    :param reference: the reference; the ledger answers ``""`` (v1) or omits it (v2) when there is none.
+    :param reverted: whether the transaction was reverted (ledger v2).
+    :param pre_commit_volumes: per account and asset, the volumes before it (ledger v2, when asked).
+    :param post_commit_volumes: per account and asset, the volumes after it (ledger v2, when asked).
+    :param inserted_at: when the ledger recorded it (later ledger v2).
     """
 
     postings: list[Posting]
     timestamp: datetime
-    txid: int
+    txid: int | None = None
+    id: int | None = None
     metadata: dict[str, Any] | None = None
     reference: str | None = None
+    reverted: bool | None = None
+    pre_commit_volumes: Volumes | None = None
+    post_commit_volumes: Volumes | None = None
+    pre_commit_effective_volumes: Volumes | None = None
+    post_commit_effective_volumes: Volumes | None = None
+    inserted_at: datetime | None = None
+    updated_at: datetime | None = None
+    reverted_at: datetime | None = None
+
+    @property
+    def transaction_id(self) -> int:
+        """The transaction id: ``id`` (ledger v2) if sent, else ``txid`` (ledger v1).
+
+        :raises ValueError: when neither was sent (only a hand-built transaction can lack both).
+        """
+        number = self.txid if self.id is None else self.id
+        if number is None:
+            raise ValueError("this transaction has neither an id nor a txid")
+        return number
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class CreateTransactionResponse(Model):
-    """The ledger's answer to a transaction creation: ``{"data": Transaction}``."""
+    """The ledger's answer to a transaction creation: ``{"data": Transaction}`` (mid-2023 stack)."""
 
     data: Transaction
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class CreateTransactionListResponse(Model):
+    """What the stack v2.0+ stage history shows for a transaction creation: ``{"data": [Transaction]}``
+    (a one-element list).
+
+    :param transactions: the list on the wire (key ``data``).
+    """
+
+    transactions: list[Transaction] = attrs.field(metadata={"wire": "data"})
+
+    @property
+    def data(self) -> Transaction:
+        """The transaction (the first of the list), so that ``output.data`` reads the same in every
+        stack version.
+
+        :raises IndexError: when the list is empty.
+        """
+        if not self.transactions:
+            raise IndexError("the service sent no transaction")
+        return self.transactions[0]
 
 
 RevertTransactionResponse = CreateTransactionResponse
@@ -166,6 +225,7 @@ class CreditWalletRequest(Model):
     metadata: dict[str, str] | None = None
     balance: str | None = None
     reference: str | None = None
+    timestamp: datetime | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -184,6 +244,7 @@ class DebitWalletRequest(Model):
     balances: list[str] | None = None
     pending: bool | None = None
     description: str | None = None
+    timestamp: datetime | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -258,7 +319,15 @@ class PaymentAdjustment(Model):
 class Payment(Model):
     """A payment known to the payments service.
 
-    :param account_id: the payments account the payment belongs to.
+    Two shapes: the mid-2023 payments API sends ``accountID``; the 2024 one (stack v2.0+) sends
+    ``connectorID``, ``sourceAccountID``, ``destinationAccountID`` and ``amount`` instead, and may
+    omit ``provider``. A field the service did not send is ``None``.
+
+    :param account_id: the payments account the payment belongs to (mid-2023 shape).
+    :param connector_id: the connector that holds the payment (2024 shape).
+    :param source_account_id: the account the payment comes from (2024 shape).
+    :param destination_account_id: the account the payment goes to (2024 shape).
+    :param amount: the current amount (2024 shape).
     :param type: ``PAY-IN``, ``PAYOUT``, ``TRANSFER``, ``OTHER`` (any string is kept).
     :param provider: the connector, e.g. ``STRIPE`` (any string is kept).
     :param status: ``PENDING``, ``SUCCEEDED``, ... (any string is kept).
@@ -269,14 +338,18 @@ class Payment(Model):
 
     id: str
     reference: str
-    account_id: str
     type: str
-    provider: str
     status: str
     initial_amount: int
     scheme: str
     asset: str
     created_at: datetime
+    account_id: str | None = None
+    provider: str | None = None
+    connector_id: str | None = None
+    source_account_id: str | None = None
+    destination_account_id: str | None = None
+    amount: int | None = None
     raw: Any = None
     adjustments: list[PaymentAdjustment] | None = None
     metadata: dict[str, Any] | None = None
@@ -300,3 +373,41 @@ class StripeTransferRequest(Model):
     asset: str | None = None
     destination: str | None = None
     metadata: dict[str, Any] | None = None
+    connector_id: str | None = None
+    waiting_validation: bool | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class Wallet(Model):
+    """A wallet without its balances (as ``ListWallets`` lists them)."""
+
+    id: str
+    name: str
+    ledger: str
+    created_at: datetime
+    metadata: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class WalletsCursor(Model):
+    """One page of wallets.
+
+    :param data: the wallets of the page.
+    :param page_size: the page size asked for.
+    :param has_more: whether another page follows.
+    :param next: the cursor of the next page, when there is one.
+    :param previous: the cursor of the previous page, when there is one.
+    """
+
+    data: list[Wallet] = attrs.field(factory=list)
+    has_more: bool | None = None
+    page_size: int | None = None
+    next: str | None = None
+    previous: str | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ListWalletsResponse(Model):
+    """The wallets service's answer to a wallet listing: ``{"cursor": WalletsCursor}``."""
+
+    cursor: WalletsCursor

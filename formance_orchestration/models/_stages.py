@@ -1,4 +1,4 @@
-"""Typed workflow stages: ``send``, ``delay``, ``wait_event``, ``noop`` and :class:`RawStage`.
+"""Typed workflow stages: ``send``, ``delay``, ``wait_event``, ``noop``, ``update`` and :class:`RawStage`.
 
 A stage object holds the stage's parameters. In ``WorkflowConfig.stages`` each stage is written as
 a one-key object naming its type, e.g. ``{"delay": {"duration": "10s"}}``, and such an object read
@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from formance_orchestration.models._common import Model, Monetary
+from formance_orchestration.models._common import Model, Monetary, untyped_error
 
 __all__ = [
     "HISTORY_STAGE_TYPES",
@@ -29,7 +29,10 @@ __all__ = [
     "StageSendSourceAccount",
     "StageSendSourcePayment",
     "StageSendSourceWallet",
+    "StageUpdate",
+    "StageUpdateAccount",
     "StageWaitEvent",
+    "TypedStage",
 ]
 
 
@@ -59,25 +62,29 @@ class StageSendDestinationAccount(Model):
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageSendSourceWallet(Model):
-    """A wallet to send from.
+    """A wallet to send from, named by its id or (stack v2.0+) by its name.
 
     :param id: the wallet id.
+    :param name: the wallet name (stack v2.0+; exactly one of ``id`` and ``name`` is set).
     :param balance: the wallet balance to debit; the service uses ``main`` when unset.
     """
 
-    id: str
+    id: str | None = None
+    name: str | None = None
     balance: str | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageSendDestinationWallet(Model):
-    """A wallet to send to.
+    """A wallet to send to, named by its id or (stack v2.0+) by its name.
 
     :param id: the wallet id.
+    :param name: the wallet name (stack v2.0+; exactly one of ``id`` and ``name`` is set).
     :param balance: the wallet balance to credit; the service uses ``main`` when unset.
     """
 
-    id: str
+    id: str | None = None
+    name: str | None = None
     balance: str | None = None
 
 
@@ -97,11 +104,15 @@ class StageSendDestinationPayment(Model):
 
     :param psp: the provider; only ``stripe`` works at run time.
     :param metadata: the account/wallet metadata key holding the connected account id; the service
-        uses ``stripeConnectID`` when unset.
+        uses ``stripeConnectID`` (stack v2.0+: ``formanceAccountID``) when unset.
+    :param waiting_validation: create the transfer waiting for validation (stack v2.0+).
+    :param connector_id: the payments connector to use (stack v2.0+).
     """
 
     psp: str
     metadata: str | None = None
+    waiting_validation: bool | None = None
+    connector_id: str | None = attrs.field(default=None, metadata={"wire": "connectorId"})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -122,13 +133,16 @@ class StageSendSource(Model):
         return cls(account=StageSendSourceAccount(id=id, ledger=ledger))
 
     @classmethod
-    def of_wallet(cls, id: str, balance: str | None = None) -> "StageSendSource":
+    def of_wallet(
+        cls, id: str | None = None, balance: str | None = None, *, name: str | None = None
+    ) -> "StageSendSource":
         """Build a source that is a wallet.
 
         :param id: the wallet id.
         :param balance: the balance (service default ``main``).
+        :param name: the wallet name instead of its id (stack v2.0+).
         """
-        return cls(wallet=StageSendSourceWallet(id=id, balance=balance))
+        return cls(wallet=StageSendSourceWallet(id=id, name=name, balance=balance))
 
     @classmethod
     def of_payment(cls, id: str) -> "StageSendSource":
@@ -157,13 +171,16 @@ class StageSendDestination(Model):
         return cls(account=StageSendDestinationAccount(id=id, ledger=ledger))
 
     @classmethod
-    def of_wallet(cls, id: str, balance: str | None = None) -> "StageSendDestination":
+    def of_wallet(
+        cls, id: str | None = None, balance: str | None = None, *, name: str | None = None
+    ) -> "StageSendDestination":
         """Build a destination that is a wallet.
 
         :param id: the wallet id.
         :param balance: the balance (service default ``main``).
+        :param name: the wallet name instead of its id (stack v2.0+).
         """
-        return cls(wallet=StageSendDestinationWallet(id=id, balance=balance))
+        return cls(wallet=StageSendDestinationWallet(id=id, name=name, balance=balance))
 
     @classmethod
     def of_payment(cls, psp: str = "stripe", metadata: str | None = None) -> "StageSendDestination":
@@ -183,6 +200,8 @@ class StageSend(Model):
     :param source: where the money comes from.
     :param destination: where it goes.
     :param amount: what is moved; may be left unset for a payment source (the payment's amount).
+    :param metadata: metadata added to every transaction and wallet move (stack v2.0+).
+    :param timestamp: the date of every transaction and wallet move (stack v2.0+).
     """
 
     TYPE: ClassVar[str] = "send"
@@ -190,6 +209,8 @@ class StageSend(Model):
     source: StageSendSource | None = None
     destination: StageSendDestination | None = None
     amount: Monetary | None = None
+    metadata: dict[str, str] | None = None
+    timestamp: datetime | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -226,6 +247,32 @@ class StageNoOp(Model):
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageUpdateAccount(Model):
+    """The ledger account an ``update`` stage changes.
+
+    :param id: the account address.
+    :param ledger: the ledger name (the service's default is ``main``).
+    :param metadata: the metadata to add to the account.
+    """
+
+    id: str
+    ledger: str | None = None
+    metadata: dict[str, str] | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class StageUpdate(Model):
+    """The ``update`` stage (stack v2.0+): adds metadata to a ledger account (``AddAccountMetadata``).
+
+    :param account: the account and the metadata to add.
+    """
+
+    TYPE: ClassVar[str] = "update"
+
+    account: StageUpdateAccount | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
 class RawStage(Model):
     """A stage kept as raw JSON: a type the client does not know, or one whose values do not fit
     the typed stage (e.g. ``null`` where an object is expected).
@@ -240,22 +287,33 @@ class RawStage(Model):
     type: str
     params: dict[str, Any] = attrs.field(factory=dict)
 
+    def __getattr__(self, name: str) -> Any:
+        # only called for attributes the class does not have: a typed stage's field, read by mistake
+        if name.startswith("__") or name in ("type", "params"):
+            raise AttributeError(name)
+        raise untyped_error(f"stage {self.type!r}", name, "params")
 
-Stage = StageSend | StageDelay | StageWaitEvent | StageNoOp | RawStage
+
+Stage = StageSend | StageDelay | StageWaitEvent | StageNoOp | StageUpdate | RawStage
 """Any workflow stage."""
 
-STAGE_TYPES: dict[str, type[StageSend | StageDelay | StageWaitEvent | StageNoOp]] = {
+TypedStage = StageSend | StageDelay | StageWaitEvent | StageNoOp | StageUpdate
+"""Any stage this client types."""
+
+STAGE_TYPES: dict[str, type[TypedStage]] = {
     "send": StageSend,
     "delay": StageDelay,
     "wait_event": StageWaitEvent,
     "noop": StageNoOp,
+    "update": StageUpdate,
 }
 """Stage type name (the key in ``WorkflowConfig.stages`` items) -> typed stage class."""
 
-HISTORY_STAGE_TYPES: dict[str, type[StageSend | StageDelay | StageWaitEvent | StageNoOp]] = {
+HISTORY_STAGE_TYPES: dict[str, type[TypedStage]] = {
     "RunSend": StageSend,
     "RunDelay": StageDelay,
     "RunWaitEvent": StageWaitEvent,
     "RunNoOp": StageNoOp,
+    "RunUpdate": StageUpdate,
 }
 """Child workflow name (``WorkflowInstanceHistory.name``) -> typed stage class of its input."""

@@ -34,9 +34,12 @@ class Workflow(Model):
     :param config: the definition as stored (stages are not resolved).
     :param created_at: creation time (aware).
     :param updated_at: always equal to ``created_at``.
+    :param deleted_at: when it was (soft) deleted; ``None`` when it was not, or when the service
+        does not delete workflows (the mid-2023 stack sends no ``deletedAt``).
     """
 
     id: str
     config: WorkflowConfig
     created_at: datetime
     updated_at: datetime
+    deleted_at: datetime | None = None

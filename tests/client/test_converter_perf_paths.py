@@ -27,6 +27,7 @@ from formance_orchestration.models import (
     ListWorkflowsResponse,
     Monetary,
     Posting,
+    RawActivity,
     RawStage,
     Stage,
     StageDelay,
@@ -220,11 +221,11 @@ def _activity(**extra: Any) -> dict[str, Any]:
     ("wrapper", "expected"),
     [
         ({"GetWallet": {"id": "w"}}, ActivityGetWallet(id="w")),
-        ({"GetWallet": {"id": 3}}, {"GetWallet": {"id": 3}}),  # does not fit: kept
-        ({"GetWallet": None}, {"GetWallet": None}),
-        ({"Unknown": {"id": "w"}}, {"Unknown": {"id": "w"}}),
-        ({"GetWallet": {"id": "w"}, "Other": {}}, {"GetWallet": {"id": "w"}, "Other": {}}),
-        ({}, {}),
+        ({"GetWallet": {"id": 3}}, RawActivity(raw={"GetWallet": {"id": 3}})),  # does not fit: kept
+        ({"GetWallet": None}, RawActivity(raw={"GetWallet": None})),
+        ({"Unknown": {"id": "w"}}, RawActivity(raw={"Unknown": {"id": "w"}})),
+        ({"GetWallet": {"id": "w"}, "Other": {}}, RawActivity(raw={"GetWallet": {"id": "w"}, "Other": {}})),
+        ({}, RawActivity(raw={})),
     ],
 )
 def test_activity_wrappers(wrapper: dict[str, Any], expected: Any) -> None:

@@ -38,6 +38,7 @@ from formance_orchestration.models import (
     PaymentAdjustment,
     Posting,
     PostTransaction,
+    RawActivity,
     RawStage,
     StageDelay,
     StageNoOp,
@@ -583,7 +584,7 @@ def test_stripe_transfer_and_revert_inputs() -> None:
 def test_unknown_or_odd_activity_input_is_kept_raw(wire_input: dict[str, Any]) -> None:
     item = {"name": "Webhook", "input": wire_input, "terminated": True, "startedAt": T0, "attempt": 1}
     decoded = structure(item, WorkflowInstanceHistoryStage)
-    assert decoded.input == wire_input
+    assert decoded.input == RawActivity(raw=wire_input)
     assert unstructure(decoded) == item
 
 
@@ -598,7 +599,7 @@ def test_output_of_an_activity_without_declared_output_is_kept_raw() -> None:
     }
     decoded = structure(item, WorkflowInstanceHistoryStage)
     assert decoded.input == ActivityConfirmHold(id="h1")
-    assert decoded.output == {"CreditWallet": {}}
+    assert decoded.output == RawActivity(raw={"CreditWallet": {}})
     assert unstructure(decoded) == item
 
 
