@@ -157,7 +157,11 @@ def _run_workflow(engine: Engine, request: FakeRequest, params: tuple[str, ...])
 def _list_instances(engine: Engine, request: FakeRequest, params: tuple[str, ...]) -> HandlerResult:
     query = request.query
     workflow_id = _query_value(query, "workflowID") or None
-    running = _query_value(query, "running") == "true"
+    running_text = _query_value(query, "running")
+    if engine.stack.running_any_case:
+        running = (running_text or "").lower() in ("1", "true")
+    else:
+        running = running_text == "true"
     views = engine.list_instances(workflow_id, running)
     return 200, instance_list_body(views, engine.stack)
 

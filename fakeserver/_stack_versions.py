@@ -37,6 +37,8 @@ class StackVersion:
         list of ``{id, txid, reverted, ...}``, GetAccount omits its empty maps.
     :param payment_accounts: GetPayment outputs carry ``connectorID``, ``sourceAccountID``,
         ``destinationAccountID`` and ``amount`` (payments API of 2024), not ``accountID``.
+    :param running_any_case: ``GET /instances?running=`` also takes ``1`` and any case of ``true``
+        (go-libs ``QueryParamBool``); mid-2023 took exactly ``true``.
     :param stages_2024: the stage schemas and send stage of stack v2.0+: send ``metadata`` and
         ``timestamp`` passed on to every activity, wallets by id or name (``ListWallets``), payment
         destinations with ``waitingValidation``/``connectorId`` and the ``formanceAccountID`` key,
@@ -53,6 +55,7 @@ class StackVersion:
     instance_workflow: bool
     ledger_v2: bool
     payment_accounts: bool
+    running_any_case: bool
     stages_2024: bool
 
 
@@ -67,6 +70,7 @@ _V1_0 = StackVersion(
     instance_workflow=False,
     ledger_v2=False,
     payment_accounts=False,
+    running_any_case=False,
     stages_2024=False,
 )
 
@@ -81,6 +85,7 @@ _V2_0 = attrs.evolve(
     instance_error_always=False,
     ledger_v2=True,
     payment_accounts=True,
+    running_any_case=True,
     stages_2024=True,
 )
 

@@ -624,3 +624,15 @@ def test_a_listing_embeds_each_instance_s_own_workflow() -> None:
     ]
     assert b"\\u003cgo \\u0026 see\\u003e" in request(app, "GET", "/instances")[1]  # Go's escaping kept
     assert b"\\u0000" not in request(app, "GET", "/instances")[1]
+
+
+@pytest.mark.parametrize(("version", "lenient"), [("v1.0", False), ("v2.0", True), ("v3.1", True)])
+def test_the_running_filter(version: str, lenient: bool) -> None:
+    app = make_app(version)
+    workflow_id = create(app, [{"wait_event": {"event": "go"}}])
+    waiting = run(app, workflow_id)["id"]
+    everything = len(data(app, "/instances"))
+    assert [item["id"] for item in data(app, "/instances", "running=true")] == [waiting]
+    for text in ("1", "TRUE"):
+        expected = [waiting] if lenient else [waiting] * everything
+        assert [item["id"] for item in data(app, "/instances", f"running={text}")] == expected
