@@ -42,7 +42,9 @@ def test_the_readme_has_samples_of_every_kind() -> None:
     assert len(_blocks("python", "pytest")) == 1
     assert _blocks("sh", "cli") and _blocks("sh", "http") and _blocks("sh", "serve")
     assert len(_blocks("sh", "setup")) == 2
-    tested = {("python", None), ("python", "pytest")} | {("sh", m) for m in ("cli", "http", "serve", "setup")}
+    tested = {("python", None), ("python", "pytest")} | {
+        ("sh", m) for m in ("cli", "http", "serve", "setup", "verify")
+    }
     for block in _BLOCK.finditer(README.read_text(encoding="utf-8")):
         if block.group("lang"):  # a block without a language is a diagram, not code
             assert (block.group("lang"), block.group("mark")) in tested, f"untested sample:\n{block.group(0)}"
@@ -90,6 +92,23 @@ def test_cli_samples_exit_zero(capsys: pytest.CaptureFixture[str]) -> None:
         assert words[0] == "formance-orchestration"
         assert main(words[1:]) == 0, line
     assert "USD/2" in capsys.readouterr().out  # the demo printed its balances
+
+
+def test_verify_samples_against_a_real_server(capsys: pytest.CaptureFixture[str]) -> None:
+    from formance_orchestration.verify import RULES
+
+    (block,) = _blocks("sh", "verify")
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 3
+    with serve(stack_version="v2.0") as server:
+        for line in commands:
+            words = shlex.split(line.replace("http://localhost:8080", server.url))
+            assert words[:2] == ["formance-orchestration", "verify"]
+            assert main(words[1:]) == 0, line
+    out = capsys.readouterr().out
+    assert "Plan (run " in out and "the fake matches this target" in out and '"ok": true' in out
+    text = README.read_text(encoding="utf-8")
+    assert all(f"**{name}**" in text for name, _ in RULES)  # every normalisation rule is documented
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
