@@ -14,6 +14,7 @@ import requests
 
 from formance_orchestration._auth import TOKEN_PATH, Auth, BearerToken, ClientCredentials
 from formance_orchestration._config import (
+    DEFAULT_MAX_BODY_SIZE,
     DEFAULT_PREFIX,
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
@@ -91,6 +92,8 @@ class OrchestrationClient:
     :param retry: retry policy; None (or ``RetryPolicy.disabled()``) never retries.
     :param session: a `requests.Session` to use and leave open.
     :param verify: TLS verification: True, False, or a CA bundle path.
+    :param max_body_size: largest answer body read, in bytes once decompressed (default 64 MiB;
+        None = no limit); a larger one raises `BodyTooLargeError`.
     :param user_agent: the User-Agent header.
     :param sleep: sleep function used between retries and polls (injectable for tests).
     :param monotonic: monotonic clock used by `wait_for_instance` and the token cache.
@@ -111,6 +114,7 @@ class OrchestrationClient:
         retry: RetryPolicy | None = DEFAULT_RETRY,
         session: requests.Session | None = None,
         verify: bool | str = True,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         user_agent: str = DEFAULT_USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -155,6 +159,7 @@ class OrchestrationClient:
             retry=retry,
             user_agent=user_agent,
             verify=None if verify is True else verify,
+            max_body_size=max_body_size,
             sleep=sleep,
         )
 

@@ -19,10 +19,12 @@ from formance_orchestration._version import __version__
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_PREFIX",
     "DEFAULT_READ_TIMEOUT",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
     "DEFAULT_USER_AGENT",
     "DEFAULT_WAIT_READ_TIMEOUT",
     "UNSET",
@@ -30,6 +32,7 @@ __all__ = [
     "Timeout",
     "TimeoutTypes",
     "UnsetType",
+    "check_max_body_size",
     "resolve_timeout",
 ]
 
@@ -51,6 +54,11 @@ DEFAULT_CONNECT_TIMEOUT: Final[float] = 5.0
 DEFAULT_READ_TIMEOUT: Final[float] = 30.0
 #: Read timeout of `run_workflow(..., wait=True)`, which blocks while the workflow runs.
 DEFAULT_WAIT_READ_TIMEOUT: Final[float] = 300.0
+#: Seconds one call may take in all: connecting, the answer with its whole body, every retry and
+#: the waits between them (a waiting run gets its ``wait_read`` on top).
+DEFAULT_TOTAL_TIMEOUT: Final[float] = 120.0
+#: Largest answer body read, in bytes once decompressed: 64 MiB (about 200,000 listed instances).
+DEFAULT_MAX_BODY_SIZE: Final[int] = 64 * 1024 * 1024
 #: Path prefix of the service behind the stack's gateway.
 DEFAULT_PREFIX: Final[str] = "/api/orchestration"
 
@@ -61,7 +69,6 @@ DEFAULT_USER_AGENT: Final[str] = (
 )
 
 _Seconds: TypeAlias = float | None
-_RequestsTimeout: TypeAlias = tuple[_Seconds, _Seconds] | None
 
 
 def _check_seconds(name: str, value: object) -> _Seconds:
@@ -78,11 +85,20 @@ def _check_seconds(name: str, value: object) -> _Seconds:
 class Timeout:
     """Timeouts in seconds (None = no limit): one default plus per-phase overrides.
 
-    Phases: ``connect`` (opening the connection), ``read`` (waiting for each part of an answer) and
-    ``wait_read`` (the read timeout of ``run_workflow(..., wait=True)``, which answers only once the
-    workflow has ended).
+    Phases: ``connect`` (opening the connection), ``read`` (the longest silence while waiting for
+    the answer or any part of it), ``wait_read`` (the read timeout of ``run_workflow(...,
+    wait=True)``, which answers only once the workflow has ended) and ``total`` (the deadline of a
+    whole call).
 
-    ``Timeout()`` uses the named defaults (5 s connect, 30 s read, 300 s wait_read).
+    ``total`` bounds a call from its start to its last byte: connecting, sending, waiting, reading
+    the whole body, and every retry with the waits between them. A retry whose wait would end past
+    the deadline is not made (the last error is raised); each attempt's ``connect`` and ``read`` are
+    cut to the time left; a body still arriving at the deadline raises `ReadTimeout`, however
+    steadily its bytes trickle in. A waiting run may take ``wait_read`` seconds more than
+    ``total``. The token request of OAuth2 credentials is a call of its own, with its own deadline.
+    The status line and headers are bounded by ``read`` between two bytes, not by ``total``.
+
+    ``Timeout()`` uses the named defaults (5 s connect, 30 s read, 300 s wait_read, 120 s total).
     ``Timeout(10)`` sets every phase to 10 s, ``Timeout(10, wait_read=600)`` every phase but one,
     ``Timeout(None)`` disables all limits, ``Timeout(connect=2)`` changes one phase and keeps the
     named defaults for the others. ``Timeout(other_timeout)`` copies.
@@ -91,13 +107,15 @@ class Timeout:
     :param connect: connect timeout.
     :param read: read timeout of every request but a waiting run.
     :param wait_read: read timeout of a waiting run.
+    :param total: deadline of a whole call, retries and body included.
     """
 
-    __slots__ = ("_connect", "_read", "_wait_read")
+    __slots__ = ("_connect", "_read", "_total", "_wait_read")
 
     _connect: _Seconds
     _read: _Seconds
     _wait_read: _Seconds
+    _total: _Seconds
 
     def __init__(
         self,
@@ -106,27 +124,33 @@ class Timeout:
         connect: float | UnsetType | None = UNSET,
         read: float | UnsetType | None = UNSET,
         wait_read: float | UnsetType | None = UNSET,
+        total: float | UnsetType | None = UNSET,
     ) -> None:
+        given = {"connect": connect, "read": read, "wait_read": wait_read, "total": total}
         if isinstance(timeout, Timeout):
-            if connect is not UNSET or read is not UNSET or wait_read is not UNSET:
+            if any(value is not UNSET for value in given.values()):
                 raise TypeError("Timeout(timeout: Timeout) takes no per-phase overrides; use .replace()")
-            values = (timeout.connect, timeout.read, timeout.wait_read)
-        elif timeout is UNSET:
-            values = (
-                _check_seconds("connect", DEFAULT_CONNECT_TIMEOUT if connect is UNSET else connect),
-                _check_seconds("read", DEFAULT_READ_TIMEOUT if read is UNSET else read),
-                _check_seconds("wait_read", DEFAULT_WAIT_READ_TIMEOUT if wait_read is UNSET else wait_read),
-            )
+            values = timeout._key()
         else:
-            default = _check_seconds("timeout", timeout)
-            values = (
-                default if connect is UNSET else _check_seconds("connect", connect),
-                default if read is UNSET else _check_seconds("read", read),
-                default if wait_read is UNSET else _check_seconds("wait_read", wait_read),
+            if timeout is UNSET:
+                defaults: dict[str, _Seconds] = {
+                    "connect": DEFAULT_CONNECT_TIMEOUT,
+                    "read": DEFAULT_READ_TIMEOUT,
+                    "wait_read": DEFAULT_WAIT_READ_TIMEOUT,
+                    "total": DEFAULT_TOTAL_TIMEOUT,
+                }
+            else:
+                seconds = _check_seconds("timeout", timeout)
+                defaults = dict.fromkeys(given, seconds)
+            connect_s, read_s, wait_read_s, total_s = (
+                defaults[name] if value is UNSET else _check_seconds(name, value)
+                for name, value in given.items()
             )
+            values = (connect_s, read_s, wait_read_s, total_s)
         object.__setattr__(self, "_connect", values[0])
         object.__setattr__(self, "_read", values[1])
         object.__setattr__(self, "_wait_read", values[2])
+        object.__setattr__(self, "_total", values[3])
 
     @property
     def connect(self) -> float | None:
@@ -143,6 +167,11 @@ class Timeout:
         """Read timeout in seconds of ``run_workflow(..., wait=True)`` (None = no limit)."""
         return self._wait_read
 
+    @property
+    def total(self) -> float | None:
+        """Deadline in seconds of a whole call, retries and body included (None = no limit)."""
+        return self._total
+
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError()
 
@@ -155,12 +184,14 @@ class Timeout:
         connect: float | UnsetType | None = UNSET,
         read: float | UnsetType | None = UNSET,
         wait_read: float | UnsetType | None = UNSET,
+        total: float | UnsetType | None = UNSET,
     ) -> Timeout:
         """Return a copy with the given phases changed."""
         return Timeout(
             connect=self.connect if connect is UNSET else connect,
             read=self.read if read is UNSET else read,
             wait_read=self.wait_read if wait_read is UNSET else wait_read,
+            total=self.total if total is UNSET else total,
         )
 
     def as_requests(self, *, wait: bool = False) -> tuple[_Seconds, _Seconds] | None:
@@ -170,8 +201,14 @@ class Timeout:
             return None
         return (self.connect, read)
 
-    def _key(self) -> tuple[_Seconds, _Seconds, _Seconds]:
-        return (self.connect, self.read, self.wait_read)
+    def deadline(self, *, wait: bool = False) -> float | None:
+        """Return the seconds a whole call may take: ``total``, plus ``wait_read`` for a waiting run."""
+        if not wait or self.total is None:
+            return self.total
+        return None if self.wait_read is None else self.total + self.wait_read
+
+    def _key(self) -> tuple[_Seconds, _Seconds, _Seconds, _Seconds]:
+        return (self.connect, self.read, self.wait_read, self.total)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Timeout):
@@ -182,27 +219,33 @@ class Timeout:
         return hash(self._key())
 
     def __repr__(self) -> str:
-        connect, read, wait_read = self._key()
-        if connect == read == wait_read:
+        connect, read, wait_read, total = self._key()
+        if connect == read == wait_read == total:
             return f"Timeout(timeout={connect})"
-        return f"Timeout(connect={connect}, read={read}, wait_read={wait_read})"
+        return f"Timeout(connect={connect}, read={read}, wait_read={wait_read}, total={total})"
 
 
-#: `Timeout()`: 5 s connect, 30 s read, 300 s for a waiting run.
+#: `Timeout()`: 5 s connect, 30 s read, 300 s for a waiting run, 120 s for a whole call.
 DEFAULT_TIMEOUT: Final[Timeout] = Timeout()
 
 #: What a `timeout=` argument accepts: a `Timeout`, seconds for every phase, or None for no limit.
 TimeoutTypes: TypeAlias = Timeout | float | None
 
 
-def resolve_timeout(timeout: TimeoutTypes | UnsetType, default: Timeout, *, wait: bool) -> _RequestsTimeout:
-    """Merge a per-call ``timeout=`` over the client default and return requests' ``timeout=``."""
+def resolve_timeout(timeout: TimeoutTypes | UnsetType, default: Timeout) -> Timeout:
+    """Return the `Timeout` of one call: a per-call ``timeout=`` if given, else the client default."""
     if timeout is UNSET:
-        return default.as_requests(wait=wait)
-    if isinstance(timeout, Timeout):
-        return timeout.as_requests(wait=wait)
-    seconds = _check_seconds("timeout", timeout)
-    return None if seconds is None else (seconds, seconds)
+        return default
+    return timeout if isinstance(timeout, Timeout) else Timeout(timeout)
+
+
+def check_max_body_size(value: object) -> int | None:
+    """Validate a ``max_body_size`` (bytes, or None for no limit) and return it."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_body_size must be a positive number of bytes or None, got {value!r}")
+    return value
 
 
 def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int) -> None:

@@ -7,8 +7,9 @@
      │    ├── NotFoundError           404, or errorCode NOT_FOUND
      │    │    └── NotFoundServerError   a 500 whose message means "not found" (also a ServerError)
      │    ├── RateLimitError          429
-     │    └── ServerError             5xx
-     │         └── NotFoundServerError
+     │    ├── ServerError             5xx
+     │    │    └── NotFoundServerError
+     │    └── RedirectError           3xx: the API never redirects, so none is followed
      ├── TransportError               no usable answer; the requests exception is the __cause__
      │    ├── ConnectionFailed        refused, reset, dropped, DNS, TLS (also builtins.ConnectionError)
      │    │    └── ConnectTimeout     (also a RequestTimeout)
@@ -16,6 +17,7 @@
      │         ├── ConnectTimeout     no connection within the connect timeout: the request was never sent
      │         └── ReadTimeout        the server was too slow to answer: it may have acted
      ├── DecodeError                  a 2xx answer whose body is not what the operation returns
+     │    └── BodyTooLargeError       an answer larger than ``max_body_size`` once decompressed
      ├── UntypedValueError            a typed field read from a RawStage/RawActivity (also an AttributeError)
      └── WaitTimeoutError             wait_for_instance gave up (also builtins.TimeoutError)
 
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "BodyTooLargeError",
     "ConnectTimeout",
     "ConnectionFailed",
     "DecodeError",
@@ -48,6 +51,7 @@ __all__ = [
     "OrchestrationError",
     "RateLimitError",
     "ReadTimeout",
+    "RedirectError",
     "RequestTimeout",
     "ServerError",
     "TransportError",
@@ -167,6 +171,30 @@ class NotFoundServerError(NotFoundError, ServerError):
     """A 500 whose message means "not found" (``sql: no rows in result set``, ``Instance not found``)."""
 
 
+class RedirectError(ApiError):
+    """A 3xx answer. The API never redirects, so none is followed: a redirect means a wrong base URL
+    (``http://`` for ``https://``, a missing prefix) or something between the client and the service,
+    and following one could send the request body or turn a POST into a GET.
+
+    :param location: where the answer pointed to (absolute, without credentials), None without a
+        ``Location`` header.
+    """
+
+    location: str | None
+
+    def __init__(self, *, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(**kwargs)
+
+    def _describe(self) -> str:
+        reason = getattr(self.response, "reason", None) or ""
+        head = f"{self.operation}: " if self.operation else ""
+        what = f"{self.status_code} {reason}".rstrip()
+        target = f"redirected to {self.location}" if self.location else "a redirect without a Location"
+        where = f" ({self.method} {_path_of(self.url)})" if self.method else ""
+        return f"{head}{what}, {target}: not followed, the API never redirects (check the base URL){where}"
+
+
 class TransportError(OrchestrationError):
     """No usable answer arrived (connection or timeout problem); ``__cause__`` is the requests error.
 
@@ -207,7 +235,8 @@ class ReadTimeout(RequestTimeout):
 
 
 class DecodeError(OrchestrationError):
-    """A 2xx answer whose body is not what the operation returns (bad JSON, no ``data``, wrong types).
+    """A 2xx answer whose body is not what the operation returns (bad JSON, no ``data``, wrong types,
+    nested too deep), or any answer too large to read (`BodyTooLargeError`).
 
     :param message: one-line description.
     :param operation: the operationId whose answer did not decode.
@@ -238,6 +267,21 @@ class DecodeError(OrchestrationError):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.args[0]!r})"
+
+
+class BodyTooLargeError(DecodeError):
+    """An answer (of any status) whose body is larger than ``max_body_size`` bytes once decompressed.
+
+    Reading stops at the limit: ``body`` is empty and the connection is closed.
+
+    :param limit: the limit in bytes.
+    """
+
+    limit: int
+
+    def __init__(self, message: str, *, limit: int, **kwargs: Any) -> None:
+        self.limit = limit
+        super().__init__(message, **kwargs)
 
 
 class UntypedValueError(OrchestrationError, AttributeError):

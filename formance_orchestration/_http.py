@@ -4,6 +4,12 @@ This is the only module that catches requests exceptions and reads status codes.
 sends one operation (with its retries) and returns the decoded model; every failure leaves as an
 error of `formance_orchestration._exceptions`.
 
+Every answer is streamed and its body read here, in large chunks (one decompressed chunk of at most
+256 KiB at a time, joined once), so that a call stops at its deadline (`Timeout.total`) however
+slowly the bytes arrive, and at ``max_body_size`` however well the body compresses. Redirects are
+never followed (`RedirectError`): the API has none, and following one would send the body to
+wherever it points or turn a POST into a GET.
+
 Debug logging goes to the ``formance_orchestration`` logger: one line per HTTP exchange with the
 operation, method, URL, status and duration, and one per retry. Headers, bodies and tokens are never
 logged.
@@ -20,20 +26,26 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
+from urllib.parse import urljoin
 
 import requests
 import requests.auth
 from requests import exceptions as rexc
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import DecodeError as Urllib3DecodeError
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
+from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from formance_orchestration._auth import Auth, BearerToken
 from formance_orchestration._config import (
+    DEFAULT_MAX_BODY_SIZE,
     UNSET,
     RetryPolicy,
     Timeout,
     TimeoutTypes,
     UnsetType,
+    check_max_body_size,
     resolve_timeout,
 )
 from formance_orchestration._converter import structure_owned
@@ -41,6 +53,7 @@ from formance_orchestration._decoding import loads, paused_collector
 from formance_orchestration._exceptions import (
     ApiError,
     AuthenticationError,
+    BodyTooLargeError,
     ConnectionFailed,
     ConnectTimeout,
     DecodeError,
@@ -48,6 +61,7 @@ from formance_orchestration._exceptions import (
     NotFoundServerError,
     RateLimitError,
     ReadTimeout,
+    RedirectError,
     ServerError,
     TransportError,
     ValidationError,
@@ -78,6 +92,9 @@ _NOT_FOUND_EXACT: Final = frozenset({"Instance not found"})
 _USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
 
 _RequestsTimeout = tuple[float | None, float | None] | None
+
+#: Largest piece of body read at once (decompressed): few enough reads that their cost is noise.
+_CHUNK: Final = 256 * 1024
 
 
 def redact_url(url: str) -> str:
@@ -119,7 +136,7 @@ def _error_fields(content: bytes) -> tuple[str | None, str | None]:
         return None, None
     try:
         payload = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(payload, dict):
         return None, None
@@ -144,6 +161,17 @@ def error_from_response(
     content = response.content or b""
     code, message = _error_fields(content)
     cls: type[ApiError]
+    if 300 <= status < 400:
+        location = response.headers.get("Location")
+        return RedirectError(
+            location=redact_url(urljoin(url, location)) if location else None,
+            status_code=status,
+            body=content.decode("utf-8", errors="replace"),
+            response=response,
+            operation=operation,
+            method=method,
+            url=redact_url(url),
+        )
     if token_endpoint and status in (400, 401, 403):
         cls = AuthenticationError
     elif status == 400 or code == "VALIDATION":
@@ -211,6 +239,96 @@ def _transport_error(
     return TransportError(f"{where} failed: {type(exc).__name__}: {detail}", **kwargs)
 
 
+class _BodyTooLarge(Exception):
+    """The body passed ``max_body_size`` (`Transport.send` raises `BodyTooLargeError`)."""
+
+
+class _DeadlineReached(Exception):
+    """The call's deadline passed (`Transport.send` raises `ReadTimeout`)."""
+
+
+def _cut_read_timeout(raw: Any, seconds: float) -> bool:
+    """Set the read timeout of the socket under ``raw`` to ``seconds``; False if there is no socket."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        return False
+    sock.settimeout(seconds)
+    return True
+
+
+def _read_body(
+    response: requests.Response, limit: int | None, deadline: float | None, read_timeout: float | None
+) -> bytes:
+    """Read the whole body, decompressed, and keep it as ``response.content``.
+
+    Reads chunks of up to `_CHUNK` bytes as they come and joins them once. Raises `_BodyTooLarge`
+    past ``limit`` bytes (before reading anything when Content-Length says so) and
+    `_DeadlineReached` at ``deadline`` (a `time.monotonic` value): when less than ``read_timeout``
+    is left, the socket's read timeout is cut to the time left. urllib3 errors leave as the
+    requests errors ``Response.content`` would raise.
+    """
+    raw = response.raw
+    if isinstance(response._content, bytes) or not hasattr(raw, "read1"):
+        # an adapter that answers with the body already read, or a hook that read it
+        content = response.content or b""
+        if limit is not None and len(content) > limit:
+            raise _BodyTooLarge
+        return content
+    if limit is not None and "Content-Encoding" not in response.headers:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > limit:
+            raise _BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    read1 = raw.read1
+    cut = False
+    try:
+        while True:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _DeadlineReached
+                if read_timeout is None or left < read_timeout:
+                    cut = _cut_read_timeout(raw, left)
+            chunk = read1(_CHUNK, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+    except Urllib3ReadTimeout as exc:
+        if cut:
+            raise _DeadlineReached from exc
+        raise rexc.ReadTimeout(exc, response=response) from exc
+    except Urllib3SSLError as exc:
+        raise rexc.SSLError(exc, response=response) from exc
+    except ProtocolError as exc:  # reset, dropped, shorter than Content-Length, bad chunking
+        raise rexc.ChunkedEncodingError(exc, response=response) from exc
+    except Urllib3DecodeError as exc:  # a Content-Encoding that does not decompress
+        raise rexc.ContentDecodingError(exc, response=response) from exc
+    except Urllib3Error as exc:
+        raise rexc.ConnectionError(exc, response=response) from exc
+    content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    response._content = content
+    return content
+
+
+def _cut(timeout: _RequestsTimeout, left: float) -> _RequestsTimeout:
+    """Return requests' ``timeout=`` with each phase cut to the ``left`` seconds of the deadline."""
+    if timeout is None:
+        return (left, left)
+    connect, read = timeout
+    return (left if connect is None else min(connect, left), left if read is None else min(read, left))
+
+
+def _fits(deadline: float | None, delay: float) -> bool:
+    """Whether waiting ``delay`` seconds still leaves time before ``deadline`` for another attempt."""
+    if delay == math.inf:
+        return False
+    return deadline is None or time.monotonic() + delay < deadline
+
+
 class _AuthorizationHook(requests.auth.AuthBase):
     """Sets the ``Authorization`` header (requests' ``auth=`` hook); its repr hides the value."""
 
@@ -236,6 +354,7 @@ class Transport:
     :param retry: the retry policy (None = no retries).
     :param user_agent: the User-Agent header.
     :param verify: TLS verification (None = the session's own setting).
+    :param max_body_size: largest body read, in bytes once decompressed (None = no limit).
     :param sleep: sleeps between retries (injectable for tests).
     :param random: returns a float in [0, 1) for jitter.
     """
@@ -249,6 +368,7 @@ class Transport:
         retry: RetryPolicy | None,
         user_agent: str,
         verify: bool | str | None = None,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = random.random,
     ) -> None:
@@ -258,10 +378,13 @@ class Transport:
         self.timeout = timeout
         self.retry = retry if retry is not None else RetryPolicy.disabled()
         self._verify = verify
+        self.max_body_size = check_max_body_size(max_body_size)
         self._sleep = sleep
         self._random = random
         self._timeout_plain = timeout.as_requests(wait=False)
         self._timeout_wait = timeout.as_requests(wait=True)
+        self._budget_plain = timeout.deadline(wait=False)
+        self._budget_wait = timeout.deadline(wait=True)
         self._headers: dict[str, str] = {"Accept": "application/json", "User-Agent": user_agent}
         self._json_headers: dict[str, str] = {**self._headers, "Content-Type": "application/json"}
         # The Authorization header is set through requests' ``auth=`` hook, so neither a ~/.netrc
@@ -320,6 +443,8 @@ class Transport:
                 payload = loads(content)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
                 raise self._decode_error(operation, response, f"the body is not JSON ({exc})") from exc
+            except RecursionError as exc:  # valid JSON, nested deeper than the parser goes
+                raise self._decode_error(operation, response, "the body is nested too deep") from exc
             if envelope and (type(payload) is not dict or "data" not in payload):
                 raise self._decode_error(operation, response, 'the body has no "data" member')
             try:
@@ -350,6 +475,8 @@ class Transport:
             payload = json.loads(response.content)
         except ValueError as exc:
             raise self._decode_error("fetchToken", response, f"the body is not JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise self._decode_error("fetchToken", response, "the body is nested too deep") from exc
         if not isinstance(payload, dict):
             raise self._decode_error("fetchToken", response, "the body is not a JSON object")
         return payload
@@ -376,23 +503,41 @@ class Transport:
         wait: bool = False,
         token_request: bool = False,
     ) -> requests.Response:
-        """Send with retries and return the 2xx response; raise the mapped error otherwise."""
+        """Send with retries and return the 2xx response, its body read; raise the mapped error otherwise.
+
+        The whole call, retries and the waits between them included, ends by the deadline of the
+        `Timeout` (``Timeout.deadline``): a retry that would start after it is not made.
+        """
         if timeout is UNSET:
             req_timeout = self._timeout_wait if wait else self._timeout_plain
+            budget = self._budget_wait if wait else self._budget_plain
         else:
-            req_timeout = resolve_timeout(timeout, self.timeout, wait=wait)
+            resolved = resolve_timeout(timeout, self.timeout)
+            req_timeout = resolved.as_requests(wait=wait)
+            budget = resolved.deadline(wait=wait)
+        deadline = None if budget is None else time.monotonic() + budget
+        limit = self.max_body_size
         retry = self.retry
         request = self.session.request
         attempt = 1
         refreshed = False
+        attempt_timeout = req_timeout
         while True:
             if token_request:
                 headers, hook = self._headers, None
             else:
                 headers = self._headers if body is None else self._json_headers
                 hook = self._hook()
+            if budget is not None:
+                left = (
+                    budget
+                    if attempt == 1 and not refreshed
+                    else self._time_left(deadline, operation, method, url, budget, wait)
+                )
+                attempt_timeout = _cut(req_timeout, left)
             debug = _logger.isEnabledFor(_DEBUG)
             started = time.perf_counter() if debug else 0.0
+            response: requests.Response | None = None
             try:
                 response = request(
                     method,
@@ -400,10 +545,16 @@ class Transport:
                     data=body,
                     headers=headers,
                     auth=hook,
-                    timeout=req_timeout,
+                    timeout=attempt_timeout,
                     verify=self._verify,
+                    stream=True,
+                    allow_redirects=False,
                 )
+                read_timeout = attempt_timeout[1] if attempt_timeout is not None else None
+                _read_body(response, limit, deadline, read_timeout)
             except rexc.RequestException as exc:
+                if response is not None:
+                    response.close()
                 if debug:
                     _logger.debug(
                         "%s %s %s -> %s after %.1f ms",
@@ -416,11 +567,20 @@ class Transport:
                     and (idempotent or _never_sent(exc))
                 ):
                     delay = retry.backoff(attempt, self._random)
-                    self._log_retry(operation, method, url, attempt, delay, type(exc).__name__)
-                    self._sleep(delay)
-                    attempt += 1
-                    continue
-                raise _transport_error(operation, method, url, exc, req_timeout, wait) from exc
+                    if _fits(deadline, delay):
+                        self._log_retry(operation, method, url, attempt, delay, type(exc).__name__)
+                        self._sleep(delay)
+                        attempt += 1
+                        continue
+                raise _transport_error(operation, method, url, exc, attempt_timeout, wait) from exc
+            except _DeadlineReached as exc:
+                assert response is not None  # only _read_body raises it
+                response.close()
+                raise self._deadline_error(operation, method, url, budget, wait) from exc.__cause__
+            except _BodyTooLarge:
+                assert response is not None and limit is not None
+                response.close()
+                raise self._too_large_error(operation, method, url, response, limit) from None
             status = response.status_code
             if debug:
                 _logger.debug(
@@ -443,12 +603,49 @@ class Transport:
                 elif retry_after <= retry.max_retry_after:
                     delay = retry_after
                 else:
-                    raise error_from_response(operation, method, url, response, token_endpoint=token_request)
-                self._log_retry(operation, method, url, attempt, delay, str(status))
-                self._sleep(delay)
-                attempt += 1
-                continue
+                    delay = math.inf
+                if _fits(deadline, delay):
+                    self._log_retry(operation, method, url, attempt, delay, str(status))
+                    self._sleep(delay)
+                    attempt += 1
+                    continue
             raise error_from_response(operation, method, url, response, token_endpoint=token_request)
+
+    def _time_left(
+        self, deadline: float | None, operation: str, method: str, url: str, budget: float, wait: bool
+    ) -> float:
+        """Seconds left before ``deadline``; raise the deadline's `ReadTimeout` if none are."""
+        assert deadline is not None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise self._deadline_error(operation, method, url, budget, wait)
+        return left
+
+    @staticmethod
+    def _deadline_error(
+        operation: str, method: str, url: str, budget: float | None, wait: bool
+    ) -> ReadTimeout:
+        safe_url = redact_url(url)
+        which = "Timeout.total + Timeout.wait_read" if wait else "Timeout.total"
+        return ReadTimeout(
+            f"{operation}: {method} {safe_url} did not complete within its {budget:g} s deadline ({which})",
+            operation=operation,
+            method=method,
+            url=safe_url,
+        )
+
+    @staticmethod
+    def _too_large_error(
+        operation: str, method: str, url: str, response: requests.Response, limit: int
+    ) -> BodyTooLargeError:
+        return BodyTooLargeError(
+            f"{operation}: the {response.status_code} answer to {method} {redact_url(url)} is larger "
+            f"than max_body_size ({limit:,} bytes once decompressed); not read",
+            limit=limit,
+            operation=operation,
+            status_code=response.status_code,
+            response=response,
+        )
 
     def _log_retry(self, operation: str, method: str, url: str, attempt: int, delay: float, why: str) -> None:
         if _logger.isEnabledFor(_DEBUG):

@@ -106,7 +106,12 @@ def describe_exception(exc: BaseException) -> tuple[str, ExitCode]:
 
 
 def _describe_api_error(exc: ApiError) -> str:
+    from formance_orchestration._exceptions import RedirectError
+
     head = f"HTTP {exc.status_code}"
+    if isinstance(exc, RedirectError):
+        target = f"redirected to {exc.location}" if exc.location else "a redirect without a Location"
+        return f"{head}: {target}, not followed (the API never redirects: check --base-url)"
     if exc.error_code:
         head += f" {exc.error_code}"
     if exc.error_message:

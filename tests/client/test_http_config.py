@@ -10,6 +10,7 @@ from formance_orchestration._config import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRY,
     DEFAULT_TIMEOUT,
+    DEFAULT_TOTAL_TIMEOUT,
     DEFAULT_USER_AGENT,
     DEFAULT_WAIT_READ_TIMEOUT,
     UNSET,
@@ -32,7 +33,25 @@ class TestTimeout:
 
     def test_one_default_for_every_phase(self) -> None:
         t = Timeout(10)
-        assert (t.connect, t.read, t.wait_read) == (10.0, 10.0, 10.0)
+        assert (t.connect, t.read, t.wait_read, t.total) == (10.0, 10.0, 10.0, 10.0)
+
+    def test_total_default_and_override(self) -> None:
+        assert Timeout().total == DEFAULT_TOTAL_TIMEOUT == 120.0
+        assert Timeout(connect=1).total == 120.0
+        assert Timeout(10, total=60).total == 60.0
+        assert Timeout(None).total is None
+        assert Timeout().replace(total=None).total is None
+        assert Timeout(Timeout(total=7)).total == 7.0
+        with pytest.raises(ValueError):
+            Timeout(total=0)
+
+    def test_deadline_of_a_call_and_of_a_waiting_run(self) -> None:
+        t = Timeout(10, wait_read=600)
+        assert t.deadline() == 10.0
+        assert t.deadline(wait=True) == 610.0  # the wait itself comes on top of the call's budget
+        assert Timeout(10, wait_read=None).deadline(wait=True) is None
+        assert Timeout(10, total=None).deadline() is None
+        assert Timeout(10, total=None).deadline(wait=True) is None
 
     def test_default_plus_overrides(self) -> None:
         t = Timeout(10, wait_read=600, connect=2)
@@ -76,12 +95,13 @@ class TestTimeout:
             del t.read
 
     def test_equality_hash_repr(self) -> None:
-        assert Timeout(1) == Timeout(connect=1, read=1, wait_read=1)
+        assert Timeout(1) == Timeout(connect=1, read=1, wait_read=1, total=1)
+        assert Timeout(1) != Timeout(connect=1, read=1, wait_read=1)  # total: the named default
         assert Timeout(1) != Timeout(2)
         assert hash(Timeout(1)) == hash(Timeout(1.0))
         assert Timeout(1) != (1, 1)
         assert repr(Timeout(1)) == "Timeout(timeout=1.0)"
-        assert repr(Timeout()) == "Timeout(connect=5.0, read=30.0, wait_read=300.0)"
+        assert repr(Timeout()) == "Timeout(connect=5.0, read=30.0, wait_read=300.0, total=120.0)"
 
     @pytest.mark.parametrize("bad", [0, -1, float("nan")])
     def test_rejects_non_positive(self, bad: float) -> None:
@@ -98,22 +118,25 @@ class TestTimeout:
 
 class TestResolveTimeout:
     def test_unset_uses_default(self) -> None:
-        assert resolve_timeout(UNSET, Timeout(connect=1, read=2, wait_read=3), wait=False) == (1.0, 2.0)
-        assert resolve_timeout(UNSET, Timeout(connect=1, read=2, wait_read=3), wait=True) == (1.0, 3.0)
+        default = Timeout(connect=1, read=2, wait_read=3)
+        assert resolve_timeout(UNSET, default) is default
 
-    def test_number_sets_both_phases(self) -> None:
-        assert resolve_timeout(7, DEFAULT_TIMEOUT, wait=False) == (7.0, 7.0)
-        assert resolve_timeout(7, DEFAULT_TIMEOUT, wait=True) == (7.0, 7.0)
+    def test_number_sets_every_phase(self) -> None:
+        assert resolve_timeout(7, DEFAULT_TIMEOUT) == Timeout(7)
+        assert resolve_timeout(7, DEFAULT_TIMEOUT).as_requests(wait=True) == (7.0, 7.0)
+        assert resolve_timeout(7, DEFAULT_TIMEOUT).deadline() == 7.0
 
     def test_none_means_no_limit(self) -> None:
-        assert resolve_timeout(None, DEFAULT_TIMEOUT, wait=False) is None
+        resolved = resolve_timeout(None, DEFAULT_TIMEOUT)
+        assert resolved.as_requests() is None
+        assert resolved.deadline() is None
 
     def test_timeout_object(self) -> None:
-        assert resolve_timeout(Timeout(2, wait_read=9), DEFAULT_TIMEOUT, wait=True) == (2.0, 9.0)
+        assert resolve_timeout(Timeout(2, wait_read=9), DEFAULT_TIMEOUT).as_requests(wait=True) == (2.0, 9.0)
 
     def test_rejects_bad_value(self) -> None:
         with pytest.raises(ValueError):
-            resolve_timeout(-1, DEFAULT_TIMEOUT, wait=False)
+            resolve_timeout(-1, DEFAULT_TIMEOUT)
 
 
 class TestRetryPolicy:
