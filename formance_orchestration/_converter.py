@@ -67,6 +67,7 @@ from formance_orchestration.models import (
     WorkflowInstanceHistoryStage,
 )
 from formance_orchestration.models import __all__ as _model_names
+from formance_orchestration.models._common import AS_SENT
 
 if TYPE_CHECKING:
     import cattrs
@@ -92,6 +93,8 @@ StructureHook = Callable[[Any, Any], Any]
 
 _fromisoformat = datetime.fromisoformat
 _new = object.__new__
+# stores the wire keys a decoded model had among its fields written as sent (Model's slot)
+_SET_SENT = models.Model._sent.__set__  # type: ignore[attr-defined]
 
 # Marker on a generated function: the type whose code it runs (other functions may inline it).
 _INLINE_TYPE = "_formance_inline_type"
@@ -454,6 +457,11 @@ class _StructureEmitter:
                 out.append(f"{indent}{self.name('s', slot.__set__)}({x}, {v})")
             else:
                 out.append(f"{indent}{x}.{field.name} = {v}")
+        kept = frozenset(wire_name(f) for f in fields if f.metadata.get(AS_SENT))
+        if kept:  # which of the fields written as sent the body has (see _unstructure_as_sent)
+            out.append(
+                f"{indent}{self.name('sent', _SET_SENT)}({x}, {self.name('kept', kept)}.intersection({o}))"
+            )
         if builder is not None:
             out.append(f"{indent}{x}.__class__ = {self.name('cl', cls)}")
 
@@ -681,6 +689,35 @@ def _make_stage_list_fn(c: cattrs.Converter, codec: _StageCodec) -> StructureHoo
     return fn
 
 
+def _unstructure_as_sent(
+    fn: Callable[[Any], Any], kept: tuple[tuple[str, bool], ...]
+) -> Callable[[Any], Any]:
+    """Wrap the unstructuring function of a model with fields written as sent (``AS_SENT``).
+
+    A decoded model writes such a field exactly when its body had the key (``null`` and ``{}``
+    included); a model built in code (or a copy) writes it as the other fields (``None`` omitted).
+
+    :param fn: the generated function (it omits ``None`` where the default is ``None``).
+    :param kept: per such field, its wire name and whether its default is ``None``.
+    """
+
+    def unstructure_as_sent(obj: Any) -> Any:
+        out = fn(obj)
+        try:
+            sent = obj._sent
+        except AttributeError:  # built in code: as the other fields
+            return out
+        for key, omitted_when_none in kept:
+            if key in sent:
+                if omitted_when_none and key not in out:
+                    out[key] = None  # the body had null
+            elif key in out:
+                del out[key]  # the body did not have the key
+        return out
+
+    return unstructure_as_sent
+
+
 class _HookTable(dict[str, StructureHook | None]):
     """Name -> the structuring function of its class, generated on first lookup (``None`` if unknown)."""
 
@@ -885,7 +922,9 @@ def configure_converter(c: cattrs.Converter) -> None:
             overrides[a.name] = override(
                 rename=wire_name(a), omit_if_default=a.default is None, unstruct_hook=hook
             )
-        return make_dict_unstructure_fn(cls, c, **overrides)
+        fn = make_dict_unstructure_fn(cls, c, **overrides)
+        kept = tuple((wire_name(a), a.default is None) for a in attrs.fields(cls) if a.metadata.get(AS_SENT))
+        return _unstructure_as_sent(fn, kept) if kept else fn
 
     def optional_model_structure(t: Any) -> StructureHook:
         inner = _optional_arg(t)

@@ -14,7 +14,12 @@ import attrs
 
 from formance_orchestration._exceptions import UntypedValueError
 
-__all__ = ["Error", "Model", "Monetary", "ServerInfo", "untyped_error"]
+__all__ = ["AS_SENT", "Error", "Model", "Monetary", "ServerInfo", "untyped_error"]
+
+AS_SENT = "as_sent"
+"""Field metadata key: the field is written back as the body had it. Some keys are absent in one
+stack version and ``null`` (or ``{}``) in another (``deletedAt``, a payment's ``raw``...): a
+decoded model remembers which it had, so that ``unstructure(structure(body)) == body``."""
 
 # class -> function returning the tuple of its field values (built on first use)
 _VALUES: dict[type[Any], Callable[[Any], tuple[Any, ...]]] = {}
@@ -43,7 +48,9 @@ class Model:
     # The weakref slot lives here rather than in each model, so that every model adds only its
     # fields to this base: the converter builds models as same-layout builder classes (same base,
     # same slots) and then assigns their ``__class__``, which CPython allows only between those.
-    __slots__ = ("__weakref__",)
+    # ``_sent``: for a decoded model with fields written as sent (metadata ``AS_SENT``), which of
+    # their wire keys the body had; unset on a model built in code (equality and copies ignore it).
+    __slots__ = ("__weakref__", "_sent")
 
     def _values(self) -> tuple[Any, ...]:
         getter = _VALUES.get(self.__class__) or _values_getter(self.__class__)

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from formance_orchestration.models._common import Model, Monetary
+from formance_orchestration.models._common import AS_SENT, Model, Monetary
 
 __all__ = [
     "AccountResponse",
@@ -175,9 +175,9 @@ class AccountWithVolumesAndBalances(Model):
     """
 
     address: str
-    metadata: dict[str, Any] = attrs.field(factory=dict)
-    volumes: dict[str, dict[str, int]] = attrs.field(factory=dict)
-    balances: dict[str, int] = attrs.field(factory=dict)
+    metadata: dict[str, Any] = attrs.field(factory=dict, metadata={AS_SENT: True})
+    volumes: dict[str, dict[str, int]] = attrs.field(factory=dict, metadata={AS_SENT: True})
+    balances: dict[str, int] = attrs.field(factory=dict, metadata={AS_SENT: True})
     type: str | None = None
 
 
@@ -221,8 +221,8 @@ class CreditWalletRequest(Model):
     """
 
     amount: Monetary
-    sources: list[Subject] | None = None
-    metadata: dict[str, str] | None = None
+    sources: list[Subject] | None = attrs.field(default=None, metadata={AS_SENT: True})
+    metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
     balance: str | None = None
     reference: str | None = None
     timestamp: datetime | None = None
@@ -239,7 +239,7 @@ class DebitWalletRequest(Model):
     """
 
     amount: Monetary
-    metadata: dict[str, str] | None = None
+    metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
     destination: Subject | None = None
     balances: list[str] | None = None
     pending: bool | None = None
@@ -350,9 +350,9 @@ class Payment(Model):
     source_account_id: str | None = None
     destination_account_id: str | None = None
     amount: int | None = None
-    raw: Any = None
-    adjustments: list[PaymentAdjustment] | None = None
-    metadata: dict[str, Any] | None = None
+    raw: Any = attrs.field(default=None, metadata={AS_SENT: True})
+    adjustments: list[PaymentAdjustment] | None = attrs.field(default=None, metadata={AS_SENT: True})
+    metadata: dict[str, Any] | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

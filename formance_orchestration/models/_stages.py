@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from formance_orchestration.models._common import Model, Monetary, untyped_error
+from formance_orchestration.models._common import AS_SENT, Model, Monetary, untyped_error
 
 __all__ = [
     "HISTORY_STAGE_TYPES",
@@ -209,8 +209,8 @@ class StageSend(Model):
     source: StageSendSource | None = None
     destination: StageSendDestination | None = None
     amount: Monetary | None = None
-    metadata: dict[str, str] | None = None
-    timestamp: datetime | None = None
+    metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
+    timestamp: datetime | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -257,7 +257,7 @@ class StageUpdateAccount(Model):
 
     id: str
     ledger: str | None = None
-    metadata: dict[str, str] | None = None
+    metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

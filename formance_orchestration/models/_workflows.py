@@ -4,7 +4,7 @@ from datetime import datetime
 
 import attrs
 
-from formance_orchestration.models._common import Model
+from formance_orchestration.models._common import AS_SENT, Model
 from formance_orchestration.models._stages import Stage
 
 __all__ = ["Workflow", "WorkflowConfig"]
@@ -23,7 +23,7 @@ class WorkflowConfig(Model):
     """
 
     name: str | None = None
-    stages: list[Stage] | None = None
+    stages: list[Stage] | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -42,4 +42,4 @@ class Workflow(Model):
     config: WorkflowConfig
     created_at: datetime
     updated_at: datetime
-    deleted_at: datetime | None = None
+    deleted_at: datetime | None = attrs.field(default=None, metadata={AS_SENT: True})

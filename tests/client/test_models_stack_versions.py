@@ -285,3 +285,54 @@ def test_an_untyped_stage_names_itself_and_refuses_typed_reads() -> None:
     with pytest.raises(UntypedValueError, match=r"stage 'webhook' could not be typed.*'source'"):
         _ = stage.source  # type: ignore[union-attr]
     assert copy.deepcopy(stage) == stage  # copy's probing of dunders is not affected
+
+
+# -- keys absent in one version and null or empty in another are written back as sent -------------
+
+WORKFLOW_2023 = {"id": "w", "config": {"name": "", "stages": None}, "createdAt": T0, "updatedAt": T0}
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [WORKFLOW_2023, {**WORKFLOW_2023, "deletedAt": None}, {**WORKFLOW_2023, "deletedAt": T1}],
+    ids=["2023-absent", "2024-null", "2024-deleted"],
+)
+def test_deleted_at_absent_null_or_set(workflow: dict[str, Any]) -> None:
+    decoded = round_trip({"data": workflow}, GetWorkflowResponse).data
+    assert (decoded.deleted_at is None) == (workflow.get("deletedAt") is None)
+    assert decoded.config.stages is None  # "stages": null, written back as null
+
+
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"address": "a", "balances": {}, "metadata": {}, "volumes": {}},  # 2023: always there
+        {"address": "a"},  # ledger v1 client of stack v2.0+: empty maps omitted
+        {"address": "a", "metadata": {"k": "v"}},
+    ],
+)
+def test_get_account_maps_present_or_omitted(account: dict[str, Any]) -> None:
+    [item] = round_trip(
+        {"data": [activity("GetAccount", {"id": "a", "ledger": "l"}, {"data": account})]},
+        GetWorkflowInstanceHistoryStageResponse,
+    ).data
+    got = item.output.data  # type: ignore[union-attr]
+    assert got.balances == {} and got.metadata == account.get("metadata", {})
+
+
+def test_payment_nulls_and_send_timestamp_null_are_kept() -> None:
+    payment = {**PAYMENT_2024, "raw": None, "metadata": None}
+    round_trip(
+        {"data": [activity("GetPayment", {"id": "p1"}, {"data": payment})]},
+        GetWorkflowInstanceHistoryStageResponse,
+    )
+    resolved = {"amount": {"amount": 1, "asset": "USD/2"}, "destination": {}, "source": {}, "timestamp": None}
+    history = {"data": [{"name": "RunSend", "input": resolved, "terminated": True, "startedAt": T0}]}
+    stage = round_trip(history, GetWorkflowInstanceHistoryResponse).data[0].input
+    assert isinstance(stage, StageSend) and stage.timestamp is None
+
+
+def test_models_built_in_code_omit_unset_fields() -> None:
+    stage = StageSend(timestamp=None, metadata=None)
+    assert unstructure(stage) == {}
+    assert unstructure(structure({"timestamp": None}, StageSend)) == {"timestamp": None}
