@@ -53,8 +53,7 @@ def test_the_readme_has_samples_of_every_kind() -> None:
 
 def test_python_samples_run_in_order(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, Any] = {"__name__": "readme"}
-    # The samples' shared fake speaks the mid-2023 stack: their printed values are that stack's.
-    with FakeOrchestration(stack_version="v1.0") as fake:
+    with FakeOrchestration() as fake:  # the default: the latest stack version
         assert fake.mock is not None
         fake.mock.add_passthru("http://127.0.0.1")  # the serve() sample talks to a real socket
         namespace["fake"] = fake
@@ -64,7 +63,7 @@ def test_python_samples_run_in_order(capsys: pytest.CaptureFixture[str]) -> None
             except Exception as exc:  # pragma: no cover - the message is the point
                 raise AssertionError(f"README python block {number} failed: {exc!r}\n{code}") from exc
     printed = capsys.readouterr().out
-    assert "develop" in printed
+    assert "v2.4.1" in printed  # the default fake: the latest stack version
     assert "CreateTransaction 100 users:001" in printed
     assert "Instance not found" in printed
 
