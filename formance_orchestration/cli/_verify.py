@@ -63,7 +63,12 @@ def run_verify(settings: Settings, args: argparse.Namespace, stdout: TextIO, std
         )
     plan = build_plan(allow_ledger_writes=args.allow_ledger_writes, ledger=args.ledger)
     if args.dry_run:
-        stdout.write(render_plan(plan, settings.service_url) + "\n")
+        token_url = None
+        if settings.client_id is not None:
+            from formance_orchestration._auth import TOKEN_PATH
+
+            token_url = settings.token_url or settings.base_url + TOKEN_PATH
+        stdout.write(render_plan(plan, settings.service_url, token_url=token_url) + "\n")
         return ExitCode.OK
     total = len(plan.steps)
     show_progress = _isatty(stderr)

@@ -59,11 +59,13 @@ class Answer:
     :param status: the status code.
     :param content_type: the ``Content-Type`` header (``""`` when absent).
     :param body: the raw body.
+    :param location: the ``Location`` header (redirects).
     """
 
     status: int
     content_type: str
     body: bytes
+    location: str = ""
 
     @property
     def media_type(self) -> str:

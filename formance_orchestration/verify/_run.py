@@ -90,6 +90,12 @@ class _Side:
 
 
 def _check_access(answer: Answer, call: Call) -> None:
+    if 300 <= answer.status < 400:
+        where = answer.location or "elsewhere"
+        raise TargetError(
+            f"HTTP {answer.status} on {call.method} {call.path}: the target redirects to {where} "
+            "(give that URL: a redirect is not followed)"
+        )
     if answer.status in (401, 403):
         raise TargetError(
             f"HTTP {answer.status} on {call.method} {call.path}: the target refused the credentials "

@@ -331,11 +331,12 @@ def resolve(call: Call, ids: Mapping[tuple[str, str], str]) -> Call:
     return Call(call.method, fill(call.path), fill(call.query), call.body)
 
 
-def render_plan(plan: Plan, where: str) -> str:
+def render_plan(plan: Plan, where: str, *, token_url: str | None = None) -> str:
     """The plan as text: every request the run may send, in order.
 
     :param plan: the plan.
     :param where: the target's service URL (base URL and prefix).
+    :param token_url: the OAuth2 token endpoint, when the run authenticates with client credentials.
     """
     lines = [
         f"Plan (run {plan.run_id}) against {where}; the same requests go to the fake.",
@@ -343,6 +344,8 @@ def render_plan(plan: Plan, where: str) -> str:
         "ids in braces are the ones each side answered.",
     ]
     width = max(len(step.operation) for step in plan.steps)
+    if token_url is not None:
+        lines.append(f"{'first':>4} {'fetchToken':<{width}}  POST {token_url} (OAuth2 client credentials)")
     for step in plan.steps:
         lines.append(f"{step.number:>3}  {step.operation:<{width}}  {step.call.shown()}")
         if step.poll is not None:

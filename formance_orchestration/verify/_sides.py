@@ -69,7 +69,12 @@ class HttpTarget:
             )
         except rexc.RequestException as exc:
             raise TargetError(f"{call.method} {redact_url(url)}: {_reason(exc)}") from exc
-        return Answer(response.status_code, response.headers.get("Content-Type", ""), response.content)
+        return Answer(
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+            response.content,
+            redact_url(response.headers.get("Location", "")),
+        )
 
     def pause(self, seconds: float) -> None:
         """Let time pass between two polls."""

@@ -148,3 +148,30 @@ def test_against_python_m_fakeserver_on_the_wall_clock() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["stackVersion"] == "v1.0" and report["ok"] and report["targetVersion"] == "develop"
+
+
+def test_the_plan_names_the_token_request_of_client_credentials(cli: Cli) -> None:
+    result = cli(
+        "verify",
+        "--against",
+        "https://acme.test",
+        "--client-id",
+        "ci",
+        "--client-secret",
+        "s3cret-value",
+        "--dry-run",
+    )
+    assert result.code == 0
+    assert "POST https://acme.test/api/auth/oauth/token (OAuth2 client credentials)" in result.out
+    assert "s3cret-value" not in result.out
+
+
+def test_a_redirect_is_not_followed_but_named(cli: Cli, proxy: Callable[..., Any], v20: str) -> None:
+    def redirect(method: str, path: str, status: int, ctype: str, body: bytes) -> tuple[int, str, bytes]:
+        return (301, "", b"") if path.endswith("/_info") else (status, ctype, body)
+
+    with proxy(v20, redirect) as url:
+        result = cli("verify", "--against", url)
+    assert result.code == 1
+    assert "HTTP 301 on GET /_info: the target redirects to elsewhere (give that URL" in result.err
+    assert len(result.err.splitlines()) == 1
