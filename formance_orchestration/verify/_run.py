@@ -162,7 +162,7 @@ def verify(
         key=lambda name: (scores[name], sum(len(r.differences) for r in results[name])),
     )
     return Report(
-        target=HttpTarget(client).root,
+        target=client.base_url + client.prefix,
         run_id=plan.run_id,
         target_version=target_version,
         stack_version=best,

@@ -162,10 +162,18 @@ def build_plan(
     """
     rid = run_id or secrets.token_hex(4)
     name = f"{NAME_PREFIX}{rid}-"
-    steps: list[tuple[str, str, Call, dict[str, object]]] = []
+    steps: list[Step] = []
 
-    def add(title: str, operation: str, call: Call, **extra: object) -> None:
-        steps.append((title, operation, call, extra))
+    def add(
+        title: str,
+        operation: str,
+        call: Call,
+        *,
+        poll: Poll | None = None,
+        creates: tuple[str, str] | None = None,
+        only_known: bool = False,
+    ) -> None:
+        steps.append(Step(len(steps) + 1, title, operation, call, poll, creates, only_known))
 
     def create(role: str, stages: list[object]) -> None:
         add(
@@ -277,21 +285,9 @@ def build_plan(
             body=_json({"name": name + "invalid", "stages": [{"verify-no-such-stage": {}}]}),
         ),
     )
-    built = tuple(
-        Step(
-            number=index,
-            title=title,
-            operation=operation,
-            call=call,
-            poll=extra.get("poll"),  # type: ignore[arg-type]
-            creates=extra.get("creates"),  # type: ignore[arg-type]
-            only_known=bool(extra.get("only_known", False)),
-        )
-        for index, (title, operation, call, extra) in enumerate(steps, start=1)
-    )
     return Plan(
         run_id=rid,
-        steps=built,
+        steps=tuple(steps),
         unknown_id=unknown,
         poll_interval=poll_interval,
         poll_timeout=poll_timeout,

@@ -191,3 +191,25 @@ def test_the_fake_in_process_is_fresh_for_each_run() -> None:
         second = verify(client, stack_version="v1.0")
     assert first.ok and second.ok  # lists keep this run's items only: the first run's do not count
     assert first.run_id != second.run_id
+
+
+def test_a_step_that_failed_on_the_target_skips_the_steps_that_need_it(v31: str, proxy: Proxy) -> None:
+    def refuse_delay(method: str, path: str, status: int, ctype: str, body: bytes) -> tuple[int, str, bytes]:
+        if method == "POST" and path == "/api/orchestration/workflows" and b'-delay"' in body:  # the answer
+            return 500, "application/json", b'{"errorCode":"INTERNAL","errorMessage":"boom"}'
+        return status, ctype, body
+
+    plan = build_plan()
+    with proxy(v31, refuse_delay) as url, OrchestrationClient(url) as client:
+        report = verify(client, stack_version="v3.1", plan=plan)
+    by_title = {step.title: step for step in report.steps}
+    created = by_title["create the delay workflow"]
+    assert (
+        created.verdict == "differs" and created.differences[0].describe() == "status: target 500, fake 201"
+    )
+    for title in ("read the delay workflow", "run the delay workflow with wait=true"):
+        assert by_title[title].verdict == "skipped"
+        assert by_title[title].note == "no workflow 'delay' was created on the target"
+    assert by_title["read the event instance until it has ended"].verdict == "same"
+    assert report.summary().startswith(f"{len(plan.steps)} steps against fake v3.1: ")
+    assert "2 skipped" in report.summary()
