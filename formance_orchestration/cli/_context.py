@@ -108,9 +108,7 @@ def open_context(
     from fakeserver._app import FakeApp
     from fakeserver.responses_adapter import FakeOrchestration
 
-    # The embedded fake speaks the mid-2023 stack until the client reads every stack version's
-    # JSON (issue 11, item 5); then it can take the fake's default, the latest.
-    app = FakeApp(prefix=settings.prefix or DEFAULT_PREFIX, stack_version="v1.0")
+    app = FakeApp(prefix=settings.prefix or DEFAULT_PREFIX)  # the fake's default: the latest stack
     fake_settings = Settings(
         base_url=settings.base_url,
         prefix=settings.prefix,

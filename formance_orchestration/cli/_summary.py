@@ -233,11 +233,11 @@ def activity_details(item: Mapping[str, Any], names: Mapping[str, str] | None = 
     """
     name = _text(item.get("name"))
     data = _payload(item, "input")
-    body = _mapping(data.get("data"))
+    body = _mapping(data.get("data", data.get("Data")))  # stack v2.0+ sends {Data, Ledger}
     detail: str
     if name == "CreateTransaction":
         postings = _postings(body.get("postings"))
-        detail = f"{_text(data.get('ledger'))}: {postings}{_moves(body.get('metadata'))}"
+        detail = f"{_text(data.get('ledger', data.get('Ledger')))}: {postings}{_moves(body.get('metadata'))}"
         if body.get("reference"):
             detail += f" ref {body.get('reference')}"
     elif name == "GetAccount":
@@ -276,7 +276,10 @@ def activity_result(item: Mapping[str, Any]) -> str:
     """The useful part of an activity's output (``tx 12``, the wallet's name...), ``""`` if none."""
     name = _text(item.get("name"))
     output = _payload(item, "output")
-    data = _mapping(output.get("data"))
+    raw = output.get("data")
+    if isinstance(raw, list) and raw:  # stack v2.0+: a one-element list of transactions
+        raw = raw[0]
+    data = _mapping(raw)
     if not data:
         return ""
     if name == "CreateTransaction":
