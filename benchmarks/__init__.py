@@ -12,6 +12,7 @@ and ``run(settings) -> list[Result]``:
   the collector on, in this interpreter and with a million more live objects;
 - ``sdk_baseline``: the client against ``formance-sdk-python`` 9.0.1 on the same bodies (optional:
   SKIP rows when that SDK is not installed, which does not fail the run);
+- ``read_path``: the client's read of a large body over a socket against ``requests``' own read;
 - ``decoding``: the client's decode step (parse, structure) against ``json.loads`` of the same bytes,
   and its peak memory;
 - ``routes``: each route tried for decoding speed (collector pause, parser, construction,
@@ -33,6 +34,7 @@ from benchmarks import (
     fake_http,
     fake_inprocess,
     import_time,
+    read_path,
     routes,
     scale,
     sdk_baseline,
@@ -41,6 +43,16 @@ from benchmarks import (
 __all__ = ["AREAS", "EXPECTED_IDS"]
 
 #: The areas in the order they run.
-AREAS = (client_overhead, sdk_baseline, decoding, routes, fake_inprocess, fake_http, scale, import_time)
+AREAS = (
+    client_overhead,
+    sdk_baseline,
+    read_path,
+    decoding,
+    routes,
+    fake_inprocess,
+    fake_http,
+    scale,
+    import_time,
+)
 #: Every result id a complete run reports.
 EXPECTED_IDS: tuple[str, ...] = tuple(id_ for area in AREAS for id_ in area.EXPECTED)

@@ -25,6 +25,7 @@ EXPECTED_IDS = {
     "decode.stage_history",
     "decode.instances",
     "decode.memory_workflows",
+    "read.workflows_body",
     "routes.loads_paused.workflows",
     "routes.loads_paused.instances",
     "routes.msgspec.workflows",
