@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from formance_orchestration.models._common import Model, untyped_error
+from formance_orchestration.models._common import AS_SENT, Model, untyped_error
 from formance_orchestration.models._ledger import (
     AccountResponse,
     CreateTransactionListResponse,
@@ -34,6 +34,7 @@ __all__ = [
     "ActivityCreateTransactionOutput",
     "ActivityCreateTransactionV2",
     "ActivityCreateTransactionV2Output",
+    "ActivityCreateTransferInitiation",
     "ActivityCreditWallet",
     "ActivityDebitWallet",
     "ActivityDebitWalletOutput",
@@ -100,6 +101,30 @@ class ActivityAddAccountMetadata(Model):
     ledger: str
     account: str
     metadata: dict[str, str] | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityCreateTransferInitiation(Model):
+    """Input of ``CreateTransferInitiation`` (stack v3.2.5+: a payout or transfer through the
+    payments service, for any provider); it has no output.
+
+    :param connector_id: the payments connector.
+    :param provider: the provider name, e.g. ``stripe``, ``wise``.
+    :param destination: the payments account the money goes to.
+    :param source: the payments account it leaves from (``TRANSFER`` only).
+    :param type: ``TRANSFER`` or ``PAYOUT``.
+    """
+
+    amount: int | None = None
+    asset: str | None = None
+    connector_id: str | None = None
+    provider: str | None = None
+    destination: str | None = None
+    source: str | None = None
+    type: str | None = None
+    description: str | None = None
+    metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
+    waiting_validation: bool | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -248,6 +273,7 @@ ActivityInput = (
     | ActivityGetWallet
     | ActivityListWallets
     | ActivityAddAccountMetadata
+    | ActivityCreateTransferInitiation
     | ActivityVoidHold
 )
 """Any typed activity input."""
@@ -281,6 +307,7 @@ ACTIVITY_INPUT_TYPES: dict[str, Any] = {
     "GetWallet": ActivityGetWallet,
     "ListWallets": ActivityListWallets,
     "AddAccountMetadata": ActivityAddAccountMetadata,
+    "CreateTransferInitiation": ActivityCreateTransferInitiation,
     "VoidHold": ActivityVoidHold,
 }
 """Activity name -> the class of its input (a union when the stack versions differ: the converter
@@ -325,6 +352,9 @@ class WorkflowInstanceHistoryStageInput(Model):
     list_wallets: ActivityListWallets | None = attrs.field(default=None, metadata={"wire": "ListWallets"})
     add_account_metadata: ActivityAddAccountMetadata | None = attrs.field(
         default=None, metadata={"wire": "AddAccountMetadata"}
+    )
+    create_transfer_initiation: ActivityCreateTransferInitiation | None = attrs.field(
+        default=None, metadata={"wire": "CreateTransferInitiation"}
     )
     void_hold: ActivityVoidHold | None = attrs.field(default=None, metadata={"wire": "VoidHold"})
 

@@ -42,10 +42,15 @@ class StageSendSourceAccount(Model):
 
     :param id: the account address, e.g. ``users:001`` or ``world``.
     :param ledger: the ledger name; the service uses ``default`` when unset.
+    :param through_account: the account that stands for the outside in cross-ledger and payment
+        moves, instead of ``world`` (stack v3.2.5+).
+    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+).
     """
 
     id: str
     ledger: str | None = None
+    through_account: str | None = None
+    allow_overdraft: bool | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -54,10 +59,15 @@ class StageSendDestinationAccount(Model):
 
     :param id: the account address.
     :param ledger: the ledger name; the service uses ``default`` when unset.
+    :param through_account: the account that stands for the outside in cross-ledger and payment
+        moves, instead of ``world`` (stack v3.2.5+).
+    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+).
     """
 
     id: str
     ledger: str | None = None
+    through_account: str | None = None
+    allow_overdraft: bool | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -93,9 +103,19 @@ class StageSendSourcePayment(Model):
     """A payment (from the payments service) whose funds are sent.
 
     :param id: the payment id.
+    :param ledger: the ledger the payment is brought into (stack v3.2.5+; the service uses
+        ``orchestration-000-internal`` when unset).
+    :param holding_account: the account that holds the payment's funds (stack v3.2.5+; the service
+        uses ``payment:{id}`` when unset).
+    :param through_account: where the funds come from, instead of ``world`` (stack v3.2.5+).
+    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+).
     """
 
     id: str
+    ledger: str | None = None
+    holding_account: str | None = None
+    through_account: str | None = None
+    allow_overdraft: bool | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -107,12 +127,17 @@ class StageSendDestinationPayment(Model):
         uses ``stripeConnectID`` (stack v2.0+: ``formanceAccountID``) when unset.
     :param waiting_validation: create the transfer waiting for validation (stack v2.0+).
     :param connector_id: the payments connector to use (stack v2.0+).
+    :param type: ``TRANSFER`` or ``PAYOUT`` (stack v3.2.5+, any provider through a transfer
+        initiation).
+    :param source_account: the payments account the transfer leaves from (stack v3.2.5+).
     """
 
     psp: str
     metadata: str | None = None
     waiting_validation: bool | None = None
     connector_id: str | None = attrs.field(default=None, metadata={"wire": "connectorId"})
+    type: str | None = None
+    source_account: str | None = None
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

@@ -22,6 +22,7 @@ from formance_orchestration.models import (
     ActivityCreateTransactionOutput,
     ActivityCreateTransactionV2,
     ActivityCreateTransactionV2Output,
+    ActivityCreateTransferInitiation,
     ActivityGetPaymentOutput,
     ActivityListWallets,
     ActivityListWalletsOutput,
@@ -336,3 +337,67 @@ def test_models_built_in_code_omit_unset_fields() -> None:
     stage = StageSend(timestamp=None, metadata=None)
     assert unstructure(stage) == {}
     assert unstructure(structure({"timestamp": None}, StageSend)) == {"timestamp": None}
+
+
+def test_stack_v3_2_5_send_fields_and_transfer_initiation_read_typed() -> None:
+    """flows v2.6.0 (stack v3.2.5+): internal/workflow/stages/send/send.go and
+    internal/workflow/activities/activity_transfer_initiation.go."""
+    account = {
+        "allowOverdraft": True,
+        "id": "users:1",
+        "ledger": "default",
+        "throughAccount": "liabilities:out",
+    }
+    resolved = {
+        "amount": {"amount": 100, "asset": "USD/2"},
+        "destination": {
+            "payment": {
+                "metadata": "formanceAccountID",
+                "psp": "wise",
+                "sourceAccount": "acc-src",
+                "type": "PAYOUT",
+                "waitingValidation": False,
+            }
+        },
+        "source": {"account": account},
+        "timestamp": None,
+    }
+    history = {"data": [{"name": "RunSend", "input": resolved, "terminated": True, "startedAt": T0}]}
+    stage = round_trip(history, GetWorkflowInstanceHistoryResponse).data[0].input
+    assert isinstance(stage, StageSend) and stage.source is not None and stage.source.account is not None
+    assert stage.source.account.through_account == "liabilities:out" and stage.source.account.allow_overdraft
+    assert stage.destination is not None and stage.destination.payment is not None
+    assert (stage.destination.payment.type, stage.destination.payment.source_account) == ("PAYOUT", "acc-src")
+    source = {
+        "allowOverdraft": False,
+        "holdingAccount": "hold",
+        "id": "p1",
+        "ledger": "l",
+        "throughAccount": "world",
+    }
+    config = round_trip({"stages": [{"send": {"source": {"payment": source}}}]}, WorkflowConfig)
+    assert config.stages is not None and isinstance(config.stages[0], StageSend)
+    assert config.stages[0].source is not None and config.stages[0].source.payment is not None
+    assert config.stages[0].source.payment.holding_account == "hold"
+    transfer = {
+        "amount": 100,
+        "asset": "USD/2",
+        "connectorID": "c1",
+        "destination": "acc-dst",
+        "metadata": None,
+        "provider": "wise",
+        "type": "PAYOUT",
+        "waitingValidation": False,
+    }
+    [item] = round_trip(
+        {"data": [activity("CreateTransferInitiation", transfer)]}, GetWorkflowInstanceHistoryStageResponse
+    ).data
+    assert item.input == ActivityCreateTransferInitiation(
+        amount=100,
+        asset="USD/2",
+        connector_id="c1",
+        destination="acc-dst",
+        provider="wise",
+        type="PAYOUT",
+        waiting_validation=False,
+    )
