@@ -20,6 +20,7 @@ and ``run(settings) -> list[Result]``:
 - ``fake_inprocess``: the fake through ``responses`` against static ``responses`` routes;
 - ``fake_http``: the fake's HTTP server against a minimal stdlib keep-alive server;
 - ``scale``: the fake's call costs against its store size, and its memory per instance;
+- ``timers``: one clock skip of the fake with 10,000 instances retrying against 100;
 - ``import_time``: what importing the package adds to ``import requests``.
 
 Nothing here is part of the installed packages, and nothing in the test suite is timed: the smoke test
@@ -38,6 +39,7 @@ from benchmarks import (
     routes,
     scale,
     sdk_baseline,
+    timers,
 )
 
 __all__ = ["AREAS", "EXPECTED_IDS"]
@@ -52,6 +54,7 @@ AREAS = (
     fake_inprocess,
     fake_http,
     scale,
+    timers,
     import_time,
 )
 #: Every result id a complete run reports.

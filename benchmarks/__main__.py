@@ -2,7 +2,8 @@
 
 ``python -m benchmarks`` (full, under two minutes on two cores), ``--quick`` (under 20 seconds),
 ``--smoke`` (tiny sizes, one round: the smoke test's mode; its figures mean nothing), ``--json PATH``,
-``--only AREA`` (repeatable: client, sdk, read, decode, routes, fake, http, scale, import), ``--rounds N``.
+``--only AREA`` (repeatable: client, sdk, read, decode, routes, fake, http, scale, timers, import),
+``--rounds N``.
 Exit status: 0 when every area ran (misses included; an optional area's SKIP too, e.g. the SDK
 baseline without the SDK installed), 1 when an area failed or could not run.
 """

@@ -73,15 +73,17 @@ POST     /_fake/auth/revoke                                   ``{"token"?}``: re
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import attrs
 
+from fakeserver._clock import CLOCK_END
 from fakeserver._errors import FakeError
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
 from fakeserver._types import FakeRequest, FakeResponse
@@ -223,6 +225,40 @@ def _number(body: Mapping[str, Any], key: str, *, default: float | None = None) 
     return float(value)
 
 
+def _json_text(value: Any) -> str:
+    """``value`` as JSON would write it (``NaN``, ``Infinity``, ``1e+308``...), for messages."""
+    try:
+        return json.dumps(value)[:80]
+    except (TypeError, ValueError):
+        return repr(value)[:80]
+
+
+def _bounded(
+    body: Mapping[str, Any],
+    key: str,
+    low: float,
+    high: float,
+    *,
+    default: float | None = None,
+    note: str = "",
+) -> float:
+    """A number field, finite and within ``[low, high]`` (the message names the field and its bounds)."""
+    value = body.get(key, default)
+    if value is None:
+        raise _bad(f"field {key!r} is required: a number between {low:g} and {high:g}{note}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise _bad(
+            f"field {key!r} must be a finite number between {low:g} and {high:g}{note}, "
+            f"not {_json_text(value)}"
+        )
+    return float(value)
+
+
 def _bool(body: Mapping[str, Any], key: str, *, default: bool) -> bool:
     value = body.get(key, default)
     if not isinstance(value, bool):
@@ -326,14 +362,28 @@ def _require_virtual(engine: Engine) -> None:
         raise _bad("the fake runs on the wall clock, which cannot be moved (start it with --virtual-clock)")
 
 
+def _clock_end(engine: Engine) -> datetime:
+    end: datetime = getattr(engine.clock, "end", CLOCK_END)
+    return end
+
+
+def _move_clock(engine: Engine, step: timedelta) -> None:
+    try:
+        engine.advance(step)
+    except ValueError as exc:  # another thread moved the clock in between
+        raise _bad(str(exc)) from None
+
+
 def _clock_advance(call: _Call) -> tuple[int, Any]:
     _only(call.body, "seconds")
-    seconds = _number(call.body, "seconds")
-    if seconds < 0:
-        raise _bad("field 'seconds' must not be negative: a clock cannot go backwards")
-    _require_virtual(call.engine)
-    call.engine.advance(seconds)
-    return 200, _clock_json(call.engine)
+    engine = call.engine
+    _require_virtual(engine)
+    end = _clock_end(engine)
+    room = max((end - engine.clock.now()).total_seconds(), 0.0)
+    note = f" (seconds; a clock cannot go backwards, and it ends at {format_time(end)})"
+    seconds = _bounded(call.body, "seconds", 0, room, note=note)
+    _move_clock(engine, timedelta(seconds=seconds))
+    return 200, _clock_json(engine)
 
 
 def _clock_set(call: _Call) -> tuple[int, Any]:
@@ -347,9 +397,14 @@ def _clock_set(call: _Call) -> tuple[int, Any]:
         raise _bad(f"field 'now' needs a time zone (e.g. a trailing Z): {text!r}")
     _require_virtual(call.engine)
     current = call.engine.clock.now()
-    if when < current:
-        raise _bad(f"a clock cannot go backwards (now {format_time(current)})")
-    call.engine.advance(when - current)
+    end = _clock_end(call.engine)
+    if not current <= when <= end:
+        raise _bad(
+            f"field 'now' must be between {format_time(current)} and {format_time(end)}: a clock cannot "
+            f"go backwards, and it ends at {format_time(end)} (so that every timer set from it falls "
+            f"within year 9999), not {text!r}"
+        )
+    _move_clock(call.engine, when - current)
     return 200, _clock_json(call.engine)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-__all__ = ["DurationError", "format_duration", "parse_duration", "to_timedelta_ns"]
+__all__ = ["MAX_DURATION", "DurationError", "format_duration", "parse_duration", "to_timedelta_ns"]
 
 _NS = 1
 _US = 1000 * _NS
@@ -31,6 +31,10 @@ _UNITS: dict[str, int] = {
 }
 
 _LIMIT = 1 << 63
+
+#: Go's longest ``time.Duration`` (``1<<63 - 1`` ns, about 292 years), to the microsecond below:
+#: ``time.Until`` and ``Time.Sub`` give it for any longer span (they saturate).
+MAX_DURATION = timedelta(microseconds=(_LIMIT - 1) // _US)
 
 
 class DurationError(ValueError):

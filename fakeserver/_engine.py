@@ -7,7 +7,6 @@ Methods are named after the API's operationIds; they take Python values, return 
 from __future__ import annotations
 
 import contextlib
-import heapq
 import threading
 import time
 import uuid
@@ -20,7 +19,7 @@ from typing import Any, Final
 import attrs
 
 from fakeserver._clock import Clock, ManualClock
-from fakeserver._duration import to_timedelta_ns
+from fakeserver._duration import MAX_DURATION, to_timedelta_ns
 from fakeserver._errors import InvalidRequest, NotFound, ServiceError, WaitTimeout
 from fakeserver._ledger import ActivityFailure, Bank
 from fakeserver._resolve import (
@@ -35,6 +34,7 @@ from fakeserver._resolve import (
 from fakeserver._send import ACTIVITY_STAGES, Activity, StageFailed, run_activities
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, StackVersion
 from fakeserver._stack_versions import stack_version as _stack_row
+from fakeserver._timers import Timers, retry_interval
 from fakeserver._views import (
     ActivityView,
     InstanceView,
@@ -51,22 +51,12 @@ _NO_ROWS: Final = "sql: no rows in result set"
 _CHILD_ERROR_TYPE: Final = "fundamental"
 #: Real seconds between two looks at the bank while a ``wait=true`` run blocks on a failing retry.
 _POLL_SECONDS: Final = 0.05
-#: Retry policy of every send activity: 1 s, doubling, at most 100 s, unlimited attempts.
-_RETRY_MAX_SECONDS: Final = 100
-_RETRY_STEP: Final = timedelta(seconds=_RETRY_MAX_SECONDS)
 
 # what a running instance waits on
 _NOTHING, _TIMER, _RETRY, _EVENT = 0, 1, 2, 3
 
 _Step = tuple[str, Mapping[str, Any]]
 _Advance = Callable[[], Activity]
-
-
-def _retry_interval(failed_attempt: int) -> int:
-    """Seconds between attempt ``failed_attempt`` failing and the next attempt."""
-    if failed_attempt >= 8:
-        return _RETRY_MAX_SECONDS
-    return min(1 << (failed_attempt - 1), _RETRY_MAX_SECONDS)
 
 
 def _default_ids() -> str:
@@ -175,7 +165,6 @@ class _Run:
         "fail_version",
         "gen",
         "last_failure",
-        "token",
         "variables",
         "wait",
         "workflow",
@@ -185,14 +174,13 @@ class _Run:
         self.workflow = workflow
         self.variables = variables
         self.wait = _NOTHING
-        self.due: datetime | None = None  # timer or next retry
+        self.due: datetime | None = None  # timer or next retry (a parked retry's: see Timers.parked)
         self.event = ""  # the event a wait_event stage waits for
         self.gen: Any = None  # the send stage's generator
         self.act: Activity | None = None  # the send activity being attempted
         self.attempt = 1  # number of the next attempt of ``act``
         self.last_failure = ""
         self.fail_version: int | None = None  # bank.version after the last real failed attempt
-        self.token = 0  # invalidates stale timer entries
 
 
 class _Instance:
@@ -296,8 +284,10 @@ class Engine:
       however far the clock jumped), so the wall-clock mode needs no background thread. The engine
       subscribes to the clock, so ``ManualClock.advance`` from any thread pumps and wakes waiters.
       A retry that cannot turn out differently (no injected failure pending for it, ``bank.version``
-      unchanged since its last real failure) is not re-executed: its attempt counter and next
-      execution move on arithmetically, so jumping the clock by a year stays cheap.
+      unchanged since its last real failure) is parked (``fakeserver._timers``): its attempt counter
+      and next execution move on arithmetically, and it is woken when the bank changes or a failure
+      is injected for its activity, so a skip costs O(timers due x log n) however many instances
+      retry. A run that fails inside the fake (a bug) leaves no instance behind.
     * **run_workflow** returns the instance as just created (``terminated`` false, no ``status``)
       when not waiting, even though the stages already ran. With ``wait=True`` it blocks (releasing
       the lock) until the instance ends, then returns the re-read instance and the wait error
@@ -349,9 +339,9 @@ class Engine:
         self._cond = threading.Condition(self._lock)
         self._workflows: dict[str, _Workflow] = {}
         self._instances: dict[str, _Instance] = {}
-        self._timers: list[tuple[datetime, int, _Instance, int]] = []
-        self._seq = 0
-        self._stale = 0  # timer entries of terminated instances still in the heap
+        self._timers: Timers[_Instance] = Timers()
+        self._parked_version = 0  # bank.version when the parked retries were parked
+        self._pumped_to: datetime | None = None  # the clock's time at the last pump
         self._running = 0
         self._injections: dict[str, deque[tuple[str, str, bool]]] = {}
         ref = weakref.ref(self)
@@ -452,7 +442,11 @@ class Engine:
                 error="",
                 status=None,
             )
-            self._continue(inst, now)
+            try:
+                self._continue(inst, now)
+            except BaseException:  # a bug of the fake: the failed call leaves no instance behind
+                self._discard(inst, wf)
+                raise
             self._cond.notify_all()
             if not wait:
                 return RunOutcome(instance=created, waited=False)
@@ -460,6 +454,12 @@ class Engine:
             return RunOutcome(
                 instance=self._instance_view(inst), waited=True, wait_error=self._wait_error(inst)
             )
+
+    def _discard(self, inst: _Instance, wf: _Workflow) -> None:
+        """Forget an instance whose creation failed half-way (its bank changes stay)."""
+        self._terminate(inst, inst.created_at, "", None)
+        del self._instances[inst.id]
+        wf.instances.remove(inst)
 
     def list_instances(self, workflow_id: str | None = None, running: bool = False) -> list[InstanceView]:
         """Instances, oldest first, without ``status``.
@@ -607,6 +607,7 @@ class Engine:
                 return []
             run = inst.run
             pending = stage.activities[-1] if run is not None and stage.terminated_at is None else None
+            due, attempt = (None, 1) if run is None else self._retry_state(inst, run)
             views: list[ActivityView] = []
             for item in stage.activities:
                 if item is pending and item.terminated_at is None and run is not None:
@@ -620,8 +621,8 @@ class Engine:
                             started_at=item.started_at,
                             terminated_at=None,
                             last_failure=run.last_failure,
-                            attempt=run.attempt,
-                            next_execution=run.due if run.wait == _RETRY else None,
+                            attempt=attempt,
+                            next_execution=due if run.wait == _RETRY else None,
                         )
                     )
                 else:
@@ -686,7 +687,9 @@ class Engine:
         with self._lock:
             inst = self._known_instance(instance_id)
             run = inst.run
-            return run.due if run is not None and run.wait in (_TIMER, _RETRY) else None
+            if run is None or run.wait not in (_TIMER, _RETRY):
+                return None
+            return self._retry_state(inst, run)[0]
 
     def inject_activity_failure(
         self,
@@ -711,6 +714,7 @@ class Engine:
             self._pump()
             queue = self._injections.setdefault(activity, deque())
             queue.extend([(message, error_code, retryable)] * times)
+            self._wake_parked(self.clock.now(), activity)
             self._cond.notify_all()
 
     def pending_activity_failures(self) -> list[dict[str, Any]]:
@@ -733,19 +737,18 @@ class Engine:
         """Counts: ``workflows``, ``instances``, ``running``, ``timers`` (live), ``injected_failures``."""
         with self._lock:
             self._pump()
-            live = sum(
-                1 for _, _, inst, token in self._timers if inst.run is not None and inst.run.token == token
-            )
             return {
                 "workflows": len(self._workflows),
                 "instances": len(self._instances),
                 "running": self._running,
-                "timers": live,
+                "timers": len(self._timers),
                 "injected_failures": sum(len(q) for q in self._injections.values()),
             }
 
     def reset(self, *, stack_version: str | None = None) -> None:
-        """Forget workflows, instances, timers, bank state and injected failures.
+        """Forget workflows, instances, timers, bank state and injected failures, and move a virtual
+        clock back to where it started (``ManualClock.rewind``), so that whatever a test did to the
+        time, the next one starts from the same place.
 
         :param stack_version: speak this stack version from now on (default: keep the current one).
         :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS`` (nothing reset).
@@ -764,10 +767,13 @@ class Engine:
             self._workflows.clear()
             self._instances.clear()
             self._timers.clear()
-            self._stale = 0
+            self._pumped_to = None
             self._injections.clear()
             self._running = 0
             self.bank.reset()
+            rewind: Callable[[], None] | None = getattr(self.clock, "rewind", None)
+            if rewind is not None:
+                rewind()
             self._cond.notify_all()
 
     # -----------------------------------------------------------------------------------------------
@@ -775,9 +781,34 @@ class Engine:
 
     def _schedule(self, inst: _Instance, run: _Run, due: datetime) -> None:
         run.due = due
-        run.token += 1
-        self._seq += 1
-        heapq.heappush(self._timers, (due, self._seq, inst, run.token))
+        self._timers.schedule(inst, due)
+
+    def _park(self, inst: _Instance, run: _Run, at: datetime) -> None:
+        """Park a retry that cannot turn out differently until the bank changes or a failure is
+        injected for its activity (see ``fakeserver._timers``)."""
+        assert run.act is not None and run.due is not None
+        self._sync_parked(at)
+        self._parked_version = self.bank.version
+        self._timers.park(inst, run.due, run.attempt, run.act.name)
+
+    def _sync_parked(self, at: datetime) -> None:
+        """Wake the parked retries at ``at`` if the bank changed since they were parked."""
+        if self._timers.parked_count and self.bank.version != self._parked_version:
+            self._wake_parked(at)
+
+    def _wake_parked(self, at: datetime, activity: str | None = None) -> None:
+        for inst, due, attempt in self._timers.wake(at, activity):
+            run = inst.run
+            assert run is not None
+            run.due = due
+            run.attempt = attempt
+
+    def _retry_state(self, inst: _Instance, run: _Run) -> tuple[datetime | None, int]:
+        """The due time and number of a waiting instance's next attempt (its timer's due time)."""
+        projected = self._timers.parked(inst, self.clock.now())
+        if projected is not None:
+            return projected
+        return run.due, run.attempt
 
     def _continue(self, inst: _Instance, at: datetime) -> None:
         """Start the instance's next stages at ``at`` until one has to wait, fails, or none is left."""
@@ -803,9 +834,9 @@ class Engine:
             if kind == "delay":
                 if prepared.duration is not None:
                     due = at + to_timedelta_ns(prepared.duration)
-                else:
+                else:  # Go's time.Until: a wait longer than a Duration holds is cut to the longest
                     assert prepared.until is not None
-                    due = prepared.until
+                    due = at + min(prepared.until - at, MAX_DURATION)
                 if due > at:
                     run.wait = _TIMER
                     self._schedule(inst, run, due)
@@ -865,10 +896,14 @@ class Engine:
             if failure.retryable:
                 run.last_failure = failure.message
                 run.fail_version = None if injected is not None else self.bank.version
-                due = at + timedelta(seconds=_retry_interval(run.attempt))
+                due = at + timedelta(seconds=retry_interval(run.attempt))
                 run.attempt += 1
                 run.wait = _RETRY
-                self._schedule(inst, run, due)
+                run.due = due
+                if self._may_differ(run):
+                    self._schedule(inst, run, due)
+                else:
+                    self._park(inst, run, at)
                 return None
             run.wait = _NOTHING
             run.due = None
@@ -922,20 +957,11 @@ class Engine:
         run = inst.run
         if run is None:
             return
-        if run.wait in (_TIMER, _RETRY):  # its timer entry stays in the heap until popped or compacted
-            self._stale += 1
-            if self._stale > 1024 and self._stale * 2 > len(self._timers):
-                self._timers[:] = [  # in place: a running pump holds this list
-                    e
-                    for e in self._timers
-                    if e[2] is not inst and e[2].run is not None and e[2].run.token == e[3]
-                ]
-                heapq.heapify(self._timers)
-                self._stale = 0
+        if run.wait in (_TIMER, _RETRY):
+            self._timers.cancel(inst)
         if run.gen is not None:
             with contextlib.suppress(RuntimeError):
                 run.gen.close()
-        run.token += 1
         inst.run = None
         inst.terminated_at = at
         inst.error = error
@@ -944,62 +970,51 @@ class Engine:
 
     def _pump(self) -> None:
         """Run every timer due by ``clock.now()``, in due order, each at its due time."""
-        timers = self._timers
-        if not timers:
-            return
         now = self.clock.now()
-        if timers[0][0] > now:
+        pumped_to, self._pumped_to = self._pumped_to, now
+        self._sync_parked(now if pumped_to is None else pumped_to)  # the bank changed in between
+        timers = self._timers
+        first = timers.next_due()
+        if first is None or first > now:
             return
         try:
-            while timers and timers[0][0] <= now:
-                due, _, inst, token = heapq.heappop(timers)
-                run = inst.run
-                if run is None or run.token != token:
-                    self._stale = max(self._stale - 1, 0)
-                    continue
-                run.token += 1
+            while (item := timers.pop_due(now)) is not None:
+                inst, due = item
                 self._sim_now = due
-                if run.wait == _TIMER:
-                    run.wait = _NOTHING
-                    run.due = None
-                    inst.stages[-1].terminated_at = due
-                    self._continue(inst, due)
-                elif run.wait == _RETRY:
-                    if self._may_differ(run):
-                        advance = self._attempt(inst, run, due)
-                        if advance is not None and self._drive_send(inst, run, due, advance):
-                            inst.stages[-1].terminated_at = due
-                            self._continue(inst, due)
-                    else:
-                        self._fast_forward(inst, run, now)
+                try:
+                    self._fire(inst, due)
+                except Exception as exc:  # a bug must not leave the instance waiting for ever
+                    self._crashed(inst, due, exc)
+                self._sync_parked(due)
         finally:
             self._sim_now = None
         self._cond.notify_all()
 
-    def _fast_forward(self, inst: _Instance, run: _Run, now: datetime) -> None:
-        """Count the attempts of a retry that cannot turn out differently, up to the next event that
-        could change that (a delay ending, a retry that may differ) or ``now``."""
-        limit = now
-        for due, _, other, token in self._timers:
-            if due >= limit:
-                continue
-            orun = other.run
-            if orun is None or orun.token != token:
-                continue
-            if orun.wait == _TIMER or self._may_differ(orun):
-                limit = due
-        assert run.due is not None
-        due = run.due
-        attempt = run.attempt
-        while due <= limit and attempt < 8:
-            due += timedelta(seconds=_retry_interval(attempt))
-            attempt += 1
-        if due <= limit:
-            steps = (limit - due) // _RETRY_STEP + 1
-            due += steps * _RETRY_STEP
-            attempt += steps
-        run.attempt = attempt
-        self._schedule(inst, run, due)
+    def _fire(self, inst: _Instance, due: datetime) -> None:
+        """What happens when the instance's timer fires at ``due``: a delay ends, or a retry runs."""
+        run = inst.run
+        assert run is not None
+        if run.wait == _TIMER:
+            run.wait = _NOTHING
+            run.due = None
+            inst.stages[-1].terminated_at = due
+            self._continue(inst, due)
+        elif run.wait == _RETRY:
+            if not self._may_differ(run):
+                self._park(inst, run, due)
+                return
+            advance = self._attempt(inst, run, due)
+            if advance is not None and self._drive_send(inst, run, due, advance):
+                inst.stages[-1].terminated_at = due
+                self._continue(inst, due)
+
+    def _crashed(self, inst: _Instance, at: datetime, exc: Exception) -> None:
+        """End an instance whose timer raised (a bug of the fake), with the error as its error."""
+        message = f"{type(exc).__name__}: {exc}"
+        if inst.stages and inst.stages[-1].terminated_at is None:
+            inst.stages[-1].terminated_at = at
+            inst.stages[-1].error = message
+        self._terminate(inst, at, message, _CHILD_ERROR_TYPE)
 
     # -----------------------------------------------------------------------------------------------
     # wait=true
@@ -1014,10 +1029,11 @@ class Engine:
             run = inst.run
             if run is None:
                 return
+            due, _ = self._retry_state(inst, run)
             if (
-                run.due is not None
+                due is not None
                 and (run.wait == _TIMER or (run.wait == _RETRY and self._may_differ(run)))
-                and self._skip_to(run.due)
+                and self._skip_to(due)
             ):
                 continue
             timeout: float | None = None
@@ -1025,13 +1041,13 @@ class Engine:
                 timeout = budget - (time.monotonic() - started)
                 if timeout <= 0:
                     raise WaitTimeout(
-                        f"fakeserver: instance {inst.id} still waiting on {self._waiting_on(run)} after "
+                        f"fakeserver: instance {inst.id} still waiting on {self._waiting_on(run, due)} after "
                         f"{budget:g}s; send the event or abort from another thread, or raise "
                         "Engine.wait_timeout"
                     )
-            if run.due is not None:
+            if due is not None:
                 if not self.clock.virtual:
-                    left = max((run.due - self.clock.now()).total_seconds(), 0.0) + 0.001
+                    left = max((due - self.clock.now()).total_seconds(), 0.0) + 0.001
                     timeout = left if timeout is None else min(timeout, left)
                 elif run.wait == _RETRY:
                     timeout = _POLL_SECONDS if timeout is None else min(timeout, _POLL_SECONDS)
@@ -1049,14 +1065,16 @@ class Engine:
         self._pump()
         return self.clock.now() >= due
 
-    @staticmethod
-    def _waiting_on(run: _Run) -> str:
+    def _waiting_on(self, run: _Run, due: datetime | None) -> str:
         if run.wait == _EVENT:
             return f'the event "{run.event}"'
         if run.wait == _RETRY and run.act is not None:
             return f'a retry of {run.act.name} (last failure: "{run.last_failure}")'
-        if run.due is not None:
-            return f"a timer due at {run.due.isoformat()}"
+        if due is not None:
+            end: datetime | None = getattr(self.clock, "end", None)
+            if end is not None and due > end:
+                return f"a timer due at {due.isoformat()}, past the virtual clock's end ({end.isoformat()})"
+            return f"a timer due at {due.isoformat()}"
         return "the instance"
 
     @staticmethod

@@ -12,8 +12,8 @@ Decisions:
 
 * The engine runs on a :class:`~fakeserver._clock.ManualClock`: tests drive time
   (``orchestration_server.advance(10)`` or ``POST /_fake/clock/advance``), and a ``wait=true`` run
-  skips over timers instead of sleeping. The clock is **not** rewound between tests (a manual clock
-  never goes backwards); tests should not depend on absolute times.
+  skips over timers instead of sleeping. The reset between tests puts the clock back where it
+  started (``ManualClock.rewind``), so a test that moved it far (to its end, even) spoils none after it.
 * The engine keeps its default ``wait_timeout`` (5 real seconds): a ``wait=true`` run blocked on
   something no other thread provides answers 504 instead of hanging the test session.
 * Auth is off. A suite that wants it overrides ``orchestration_server_app`` and returns

@@ -49,6 +49,8 @@ EXPECTED_IDS = {
     "scale.list_by_workflow.huge",
     "scale.memory_per_instance",
     "scale.memory_per_send_instance",
+    "timers.retry_skip",
+    "timers.retry_skip_1k",
     "import.package",
 }
 RESULT_KEYS = {
