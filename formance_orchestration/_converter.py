@@ -409,6 +409,9 @@ class _StructureEmitter:
             out.append(f"{indent}{x} = {self.name('bl', builder)}()")
         # createdAt/updatedAt are usually the same text: parse it once. The first timestamp of
         # the object records its text and value, the next ones compare their text with it.
+        kept = any(f.metadata.get(AS_SENT) for f in fields)
+        if kept:  # see _unstructure_as_sent
+            out.append(f"{indent}s{depth} = ()")
         timestamps = [f for f in fields if datetime in (f.type, _optional_arg(f.type))]
         reuse = {f.name: ("first" if i == 0 else "next") for i, f in enumerate(timestamps)}
         if len(timestamps) < 2:
@@ -429,6 +432,8 @@ class _StructureEmitter:
                 self.value(field.type, hook, depth, indent, where, maybe_none=True, ts=ts)
             elif default is None:
                 out.append(f"{indent}{v} = {o}.get({key!r})")
+                if field.metadata.get(AS_SENT):  # a null sent, to be written back
+                    out.append(f"{indent}if {v} is None and {key!r} in {o}: s{depth} += ({key!r},)")
                 inner = _optional_arg(field.type)
                 inner = field.type if inner is None else inner
                 if hook is None and inner in _INLINE_CHECKS:  # one test when it holds a value
@@ -445,6 +450,8 @@ class _StructureEmitter:
                         out.insert(mark, f"{indent}if {v} is not None:")
             elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
                 out.append(f"{indent}{v} = {o}.get({key!r})")
+                if field.metadata.get(AS_SENT):  # a key not sent, to be left out again
+                    out.append(f"{indent}if {v} is None and {key!r} not in {o}: s{depth} += ({key!r},)")
                 out.append(f"{indent}if {v} is None: {v} = {self.name('f', default.factory)}()")
                 mark = len(out)
                 self.value(field.type, hook, depth, indent + "  ", where, maybe_none=False, ts=ts)
@@ -457,11 +464,8 @@ class _StructureEmitter:
                 out.append(f"{indent}{self.name('s', slot.__set__)}({x}, {v})")
             else:
                 out.append(f"{indent}{x}.{field.name} = {v}")
-        kept = frozenset(wire_name(f) for f in fields if f.metadata.get(AS_SENT))
-        if kept:  # which of the fields written as sent the body has (see _unstructure_as_sent)
-            out.append(
-                f"{indent}{self.name('sent', _SET_SENT)}({x}, {self.name('kept', kept)}.intersection({o}))"
-            )
+        if kept:  # the keys whose wire form differs from what the value alone writes
+            out.append(f"{indent}if s{depth}: {self.name('sent', _SET_SENT)}({x}, s{depth})")
         if builder is not None:
             out.append(f"{indent}{x}.__class__ = {self.name('cl', cls)}")
 
@@ -694,25 +698,25 @@ def _unstructure_as_sent(
 ) -> Callable[[Any], Any]:
     """Wrap the unstructuring function of a model with fields written as sent (``AS_SENT``).
 
-    A decoded model writes such a field exactly when its body had the key (``null`` and ``{}``
-    included); a model built in code (or a copy) writes it as the other fields (``None`` omitted).
+    A decoded model writes such a field exactly as its body had it: a ``null`` (where ``None`` is
+    otherwise omitted) is written back, a key the body did not have (where a factory default is
+    otherwise written) is left out. The structuring code records those keys, and only those, in the
+    model's ``_sent`` slot; a model built in code (or a copy) has none and writes as usual.
 
-    :param fn: the generated function (it omits ``None`` where the default is ``None``).
-    :param kept: per such field, its wire name and whether its default is ``None``.
+    :param fn: the generated function.
+    :param kept: per such field, its wire name and whether ``None`` is its default.
     """
 
     def unstructure_as_sent(obj: Any) -> Any:
         out = fn(obj)
-        try:
-            sent = obj._sent
-        except AttributeError:  # built in code: as the other fields
-            return out
-        for key, omitted_when_none in kept:
-            if key in sent:
-                if omitted_when_none and key not in out:
-                    out[key] = None  # the body had null
-            elif key in out:
-                del out[key]  # the body did not have the key
+        sent = getattr(obj, "_sent", None)
+        if sent:
+            for key, none_default in kept:
+                if key in sent:
+                    if none_default:
+                        out[key] = None  # the body had null
+                    else:
+                        out.pop(key, None)  # the body did not have the key
         return out
 
     return unstructure_as_sent
@@ -881,25 +885,42 @@ def configure_converter(c: cattrs.Converter) -> None:
     # -- unions of models (one activity's shapes in different stack versions) -----------------
 
     def model_union_structure(t: Any) -> StructureHook:
-        members = [m for m in get_args(t) if m is not NoneType]
-        keys = [frozenset(wire_name(a) for a in attrs.fields(m)) for m in members]
-        hooks = [c.get_structure_hook(m) for m in members]
+        def list_keys(m: Any) -> tuple[str, ...]:
+            return tuple(wire_name(a) for a in attrs.fields(m) if _list_arg(_optional_arg(a.type) or a.type))
+
+        # members with list fields first: {"data": [...]} picks the list shape without a failed try
+        members = sorted((m for m in get_args(t) if m is not NoneType), key=lambda m: -len(list_keys(m)))
+        shapes = [
+            (frozenset(wire_name(a) for a in attrs.fields(m)), list_keys(m), c.get_structure_hook(m))
+            for m in members
+        ]
         optional = NoneType in get_args(t)
 
         def structure_union(value: Any, _: Any) -> Any:
-            if value is None and optional:
+            """The first member that has every key sent and lists where it has list fields, if its
+            values fit; else the first member whose values fit."""
+            if value.__class__ is dict:
+                for keys, lists, hook in shapes:
+                    if keys.issuperset(value):
+                        for key in lists:
+                            item = value.get(key)
+                            if item is not None and item.__class__ is not list:
+                                break
+                        else:
+                            try:
+                                return hook(value, None)
+                            except fallback:
+                                break
+            elif value is None and optional:
                 return None
-            if value.__class__ is not dict:
+            else:
                 _not_object(value)
-            # the first member that has every key sent and whose values fit; else the first that fits
-            covering = [i for i, k in enumerate(keys) if k.issuperset(value)]
-            order = covering + [i for i in range(len(members)) if i not in covering]
-            for i in order[:-1]:
+            for _keys, _lists, hook in shapes[:-1]:
                 try:
-                    return hooks[i](value, None)
+                    return hook(value, None)
                 except fallback:
                     pass
-            return hooks[order[-1]](value, None)
+            return shapes[-1][2](value, None)
 
         return structure_union
 
