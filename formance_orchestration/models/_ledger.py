@@ -101,6 +101,7 @@ class Transaction(Model):
     :param pre_commit_volumes: per account and asset, the volumes before it (ledger v2, when asked).
     :param post_commit_volumes: per account and asset, the volumes after it (ledger v2, when asked).
     :param inserted_at: when the ledger recorded it (later ledger v2).
+    :param template: the Numscript template it was made from (later ledger v2).
     """
 
     postings: list[Posting]
@@ -117,6 +118,7 @@ class Transaction(Model):
     inserted_at: datetime | None = None
     updated_at: datetime | None = None
     reverted_at: datetime | None = None
+    template: str | None = None
 
     @property
     def transaction_id(self) -> int:

@@ -62,6 +62,7 @@ TX_LEDGER_V2 = {  # ledger v2 alone: no txid, and the later optional fields
     "reference": "ref",
     "reverted": True,
     "revertedAt": T1,
+    "template": "tpl",
     "timestamp": T0,
 }
 PAYMENT_2023 = {
@@ -147,7 +148,7 @@ def test_a_ledger_v2_transaction_keeps_its_later_fields() -> None:
     tx = item.output.data
     assert tx.txid is None and tx.transaction_id == 7 and tx.reverted is True
     assert tx.post_commit_volumes == {"users:001": {"USD/2": {"balance": -100, "input": 0, "output": 100}}}
-    assert tx.inserted_at is not None and tx.reverted_at is not None
+    assert tx.inserted_at is not None and tx.reverted_at is not None and tx.template == "tpl"
 
 
 def test_transaction_id_of_a_hand_built_transaction_without_either() -> None:
