@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from fakeserver import STACK_VERSIONS
+from fakeserver._stack_versions import stack_version
 from fakeserver.responses_adapter import FakeOrchestration
 from formance_orchestration import (
     ActivityCreateTransactionOutput,
@@ -43,7 +44,9 @@ from formance_orchestration import (
 from formance_orchestration._converter import unstructure
 
 USD = "USD/2"
-LATER = {"v2.0", "v3.1"}  # the versions with the stack v2.0+ send stage, update and soft delete
+# the versions with the stack v2.0+ send stage and update stage, and those with soft delete
+LATER = {name for name in STACK_VERSIONS if stack_version(name).stages_2024}
+SOFT_DELETE = {name for name in STACK_VERSIONS if stack_version(name).soft_delete}
 STAMP = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -196,7 +199,7 @@ def test_every_send_matrix_pair_decodes_typed_and_round_trips(
                 if item.name == "CreateTransaction" and item.output is not None:
                     expected = (
                         ActivityCreateTransactionV2Output
-                        if version in LATER
+                        if stack_version(version).ledger_v2
                         else ActivityCreateTransactionOutput
                     )
                     assert isinstance(item.output, expected)
@@ -261,7 +264,7 @@ def test_every_other_operation_and_stage_decodes_typed(
     api.list_instances(running=True)
     api.list_instances(workflow.id, running=False)
     api.list_workflows()
-    if version in LATER:  # a soft-deleted workflow is still read by id, with its deletedAt
+    if version in SOFT_DELETE:  # a soft-deleted workflow is still read by id, with its deletedAt
         deleted = api.create_workflow(WorkflowConfig(stages=[StageNoOp()])).data
         response = requests.delete(f"{orchestration_fake.base_url}/api/orchestration/workflows/{deleted.id}")
         assert response.status_code == 204
