@@ -3,7 +3,8 @@
 For each request, in this order:
 
 1. the ``/api/orchestration`` prefix is stripped when present (the API is served with and without it);
-2. ``/_fake/...`` goes to the control API (not recorded, no auth, no faults);
+2. ``/_fake/...`` goes to the control API (not recorded, no faults); with auth on it needs the same
+   bearer token as the API, else 401 ``FAKE_UNAUTHORIZED``;
 3. the token endpoint ``/api/auth/oauth/token`` goes to the :class:`TokenAuthority` (404 page when
    auth is off);
 4. with auth on, a call without a valid bearer token gets 401 with an empty body (the gateway's answer);
@@ -27,7 +28,7 @@ import attrs
 
 from fakeserver._auth import TOKEN_PATH, TokenAuthority
 from fakeserver._clock import Clock
-from fakeserver._control import CONTROL_PREFIX, handle_control
+from fakeserver._control import CONTROL_PREFIX, control_unauthorized, handle_control
 from fakeserver._engine import Engine
 from fakeserver._faults import Fault, FaultPlan
 from fakeserver._ledger import Bank
@@ -140,6 +141,8 @@ class FakeApp:
         """
         path = self.service_path(request.path)
         if path.startswith(CONTROL_PREFIX) and path[_CONTROL_END : _CONTROL_END + 1] in ("", "/"):
+            if self.auth is not None and not self.auth.is_authorized(request.headers.get("authorization")):
+                return control_unauthorized()
             return handle_control(self, request, path)
         fault: Fault | None = None
         response: FakeResponse | None

@@ -2,7 +2,9 @@
 
 ``FakeApp`` hands every request whose service-relative path starts with ``/_fake`` to
 :func:`handle_control` (so ``/api/orchestration/_fake/...`` works too). Control calls are not
-recorded in the call log, are not subject to faults, and need no token when auth is on.
+recorded in the call log and are not subject to faults. With auth on they need the same bearer token
+as the API (401 ``FAKE_UNAUTHORIZED`` otherwise): the control API can dump the state, reset it and
+revoke tokens, so it is no less guarded than the API.
 
 JSON in, JSON out: request bodies are JSON objects (an empty body is ``{}``); unknown keys are
 refused. Successful answers are ``{"data": ...}``; errors use the API's envelope with the codes
@@ -85,6 +87,7 @@ import attrs
 
 from fakeserver._clock import CLOCK_END
 from fakeserver._errors import FakeError
+from fakeserver._secrets import mask_body, mask_headers, mask_query
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
 from fakeserver._types import FakeRequest, FakeResponse
 from fakeserver._wire import format_time, instance, json_bytes, workflow
@@ -93,7 +96,14 @@ if TYPE_CHECKING:
     from fakeserver._app import FakeApp
     from fakeserver._engine import Engine
 
-__all__ = ["CONTROL_PREFIX", "CONTROL_ROUTES", "ControlError", "ControlRoute", "handle_control"]
+__all__ = [
+    "CONTROL_PREFIX",
+    "CONTROL_ROUTES",
+    "ControlError",
+    "ControlRoute",
+    "control_unauthorized",
+    "handle_control",
+]
 
 #: Every control path starts with this.
 CONTROL_PREFIX = "/_fake"
@@ -408,34 +418,18 @@ def _clock_set(call: _Call) -> tuple[int, Any]:
     return 200, _clock_json(call.engine)
 
 
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")
-
-
-_SECRET_FIELD = re.compile(r"(client_secret=)[^&]*")
-_TOKEN_FIELD = re.compile(r'("access_token"\s*:\s*")[^"]*')
-
-
-def _redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    shown = dict(headers)
-    if "authorization" in shown:
-        scheme = shown["authorization"].strip().partition(" ")[0]
-        shown["authorization"] = f"{scheme} ***"
-    return shown
-
-
 def _call_json(recorded: Any) -> dict[str, Any]:
     fault = recorded.fault
     return {
         "method": recorded.method,
         "path": recorded.path,
-        "query": recorded.query,
-        "headers": _redacted_headers(recorded.headers),
-        "body": _SECRET_FIELD.sub(r"\1***", _text(recorded.body)),
+        "query": mask_query(recorded.query),
+        "headers": mask_headers(recorded.headers),
+        "body": mask_body(recorded.body),
         "status": recorded.status,
         "operation": recorded.operation,
         "fault": None if fault is None else fault.describe(),
-        "responseBody": _TOKEN_FIELD.sub(r"\1***", _text(recorded.response_body)),
+        "responseBody": mask_body(recorded.response_body),
     }
 
 
@@ -784,6 +778,19 @@ def _respond(status: int, payload: Any, headers: Mapping[str, str] | None = None
 def _error(error: ControlError) -> FakeResponse:
     return _respond(
         error.status, {"errorCode": error.error_code, "errorMessage": error.message}, error.headers
+    )
+
+
+def control_unauthorized() -> FakeResponse:
+    """The answer to a control call without a valid token while auth is on."""
+    message = (
+        "with auth on, the control API needs the same bearer token as the API: "
+        "Authorization: Bearer <token> (a static --token, or one from the token endpoint)"
+    )
+    return _respond(
+        401,
+        {"errorCode": "FAKE_UNAUTHORIZED", "errorMessage": message},
+        {"www-authenticate": 'Bearer realm="fakeserver"'},
     )
 
 

@@ -18,19 +18,23 @@ Transport properties:
   on;
 * one ``INFO`` line per request on the ``fakeserver`` logger (silent unless logging is configured).
 
-The server binds ``127.0.0.1`` and a free port by default. Use it as a context manager, through
-:func:`serve`, or ``start()`` / ``stop()``.
+The server binds ``127.0.0.1`` and a free port by default; binding an address other machines can
+reach (``0.0.0.0``, a LAN address) warns (``RuntimeWarning``, printed by ``python -m fakeserver``).
+The listen backlog is :data:`LISTEN_BACKLOG`, so that many test workers can connect at once. Use it
+as a context manager, through :func:`serve`, or ``start()`` / ``stop()``.
 """
 
 from __future__ import annotations
 
 import email.utils
 import http
+import ipaddress
 import logging
 import socket
 import socketserver
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from fakeserver._app import AppHandles, FakeApp, check_stack_version
+from fakeserver._secrets import mask_target, mask_text
 from fakeserver._types import FakeRequest, FakeResponse
 
 if TYPE_CHECKING:
@@ -54,6 +59,10 @@ IDLE_TIMEOUT = 120.0
 
 #: The largest request body accepted (bytes).
 MAX_BODY = 64 * 1024 * 1024
+
+#: Connections the kernel queues before ``accept`` (``listen`` backlog; the stdlib's default is 5):
+#: enough for a test suite's parallel workers all connecting at once (Linux caps it at somaxconn).
+LISTEN_BACKLOG = 1024
 
 logger = logging.getLogger("fakeserver")
 logger.addHandler(logging.NullHandler())
@@ -110,7 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             response = self.server.fake.app.handle(request)
         except Exception:
-            logger.exception("fakeserver: unhandled error answering %s %s", self.command, self.path)
+            logger.exception(
+                "fakeserver: unhandled error answering %s %s", self.command, mask_target(self.path)
+            )
             response = FakeResponse(status=500, headers={"content-type": "application/json"})
         if response.drop_connection:
             self.close_connection = True
@@ -220,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
             '%s "%s %s %s" %s %.1fms%s',
             self.client_address[0],
             self.command,
-            self.path,
+            mask_target(self.path),
             self.request_version,
             outcome,
             elapsed,
@@ -229,7 +240,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Route the stdlib's own messages (malformed requests) to the ``fakeserver`` logger."""
-        logger.debug("fakeserver: %s " + format, self.client_address[0], *args)
+        logger.debug("fakeserver: %s %s", self.client_address[0], mask_text(format % args))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address) is this machine's loopback interface only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposed_warning(host: str) -> str:
+    """The warning printed when the fake binds an address other machines can reach."""
+    return (
+        f"fakeserver: listening on {host}, which other machines can reach: the fake is a test double "
+        "with no real security (auth is off unless --client/--token is given; the control API can dump, "
+        "reset and drive its state). Bind 127.0.0.1 unless this network is trusted."
+    )
 
 
 def _canonical(name: str) -> str:
@@ -241,6 +271,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], fake: FakeServer) -> None:
         self.fake = fake
@@ -372,6 +403,8 @@ class FakeServer(AppHandles):
             if self._httpd is None:
                 server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
                 self._httpd = server_class((self.host, self._requested_port), self)
+                if not is_loopback(self.host):
+                    warnings.warn(exposed_warning(self.host), RuntimeWarning, stacklevel=3)
             return self._httpd
 
     def start(self) -> None:

@@ -104,20 +104,36 @@ def test_the_token_endpoint_refuses_bad_requests_with_oauth2_errors(
 def test_the_call_log_over_http_masks_credentials(server: FakeServer, http: requests.Session) -> None:
     token = fetch_token(server, http)
     http.get(server.url + "/workflows", headers={"Authorization": f"Bearer {token}"}, timeout=5)
-    listed = http.get(server.url + "/_fake/calls", timeout=5).json()["data"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    listed = http.get(server.url + "/_fake/calls", headers=bearer, timeout=5).json()["data"]
     assert listed[0]["body"] == "grant_type=client_credentials&client_id=app&client_secret=***"
     assert listed[1]["headers"]["authorization"] == "Bearer ***"
     assert "s3cret" not in str(listed) and token not in str(listed)
     assert server.calls[1].headers["authorization"] == f"Bearer {token}"  # Python sees everything
 
 
-def test_the_control_api_needs_no_token(server: FakeServer, http: requests.Session) -> None:
-    assert http.get(server.url + "/_fake/clock", timeout=5).status_code == 200
+def test_the_control_api_needs_the_api_token(server: FakeServer, http: requests.Session) -> None:
+    # before: the whole control API (state dump, calls, reset, revoke, clock) answered without a token
+    for path in ("/_fake/clock", "/api/orchestration/_fake/state", "/_fake/calls"):
+        refused = http.get(server.url + path, timeout=5)
+        assert refused.status_code == 401, path
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="fakeserver"'
+        assert refused.json()["errorCode"] == "FAKE_UNAUTHORIZED"
+    for method, path in (("POST", "/_fake/reset"), ("POST", "/api/orchestration/_fake/auth/revoke")):
+        assert http.request(method, server.url + path, timeout=5).status_code == 401
+    bearer = {"Authorization": "Bearer " + fetch_token(server, http)}
+    assert http.get(server.url + "/_fake/clock", headers=bearer, timeout=5).status_code == 200
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert (
+        http.get(server.url + "/api/orchestration/_fake/clock", headers=forged, timeout=5).status_code == 401
+    )
 
 
 def test_revoking_tokens_over_the_control_api(server: FakeServer, http: requests.Session) -> None:
     first, second = fetch_token(server, http), fetch_token(server, http)
-    assert http.post(server.url + "/_fake/auth/revoke", json={"token": first}, timeout=5).status_code == 200
+    bearer = {"Authorization": f"Bearer {second}"}
+    revoked = http.post(server.url + "/_fake/auth/revoke", json={"token": first}, headers=bearer, timeout=5)
+    assert revoked.status_code == 200
     assert (
         http.get(
             server.url + "/workflows", headers={"Authorization": f"Bearer {first}"}, timeout=5
@@ -130,7 +146,8 @@ def test_revoking_tokens_over_the_control_api(server: FakeServer, http: requests
         ).status_code
         == 200
     )
-    assert http.post(server.url + "/_fake/auth/revoke", timeout=5).json() == {"data": {"revoked": True}}
+    revoked = http.post(server.url + "/_fake/auth/revoke", headers=bearer, timeout=5)
+    assert revoked.json() == {"data": {"revoked": True}}
     assert (
         http.get(
             server.url + "/workflows", headers={"Authorization": f"Bearer {second}"}, timeout=5
@@ -141,7 +158,8 @@ def test_revoking_tokens_over_the_control_api(server: FakeServer, http: requests
 
 def test_reset_forgets_issued_tokens(server: FakeServer, http: requests.Session) -> None:
     token = fetch_token(server, http)
-    assert http.post(server.url + "/_fake/reset", timeout=5).status_code == 200
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert http.post(server.url + "/_fake/reset", headers=bearer, timeout=5).status_code == 200
     assert (
         http.get(
             server.url + "/workflows", headers={"Authorization": f"Bearer {token}"}, timeout=5

@@ -133,7 +133,9 @@ def test_options_clock_version_auth_and_quiet(start: Callable[..., Process]) -> 
         "--quiet",
     )
     with requests.Session() as http:
-        clock = http.get(process.url + "/_fake/clock", timeout=5).json()["data"]
+        assert http.get(process.url + "/_fake/clock", timeout=5).status_code == 401
+        bearer = {"Authorization": "Bearer dev-token"}
+        clock = http.get(process.url + "/_fake/clock", headers=bearer, timeout=5).json()["data"]
         assert clock == {"now": "2024-01-01T00:00:00Z", "virtual": True}
         assert http.get(process.url + "/_info", timeout=5).status_code == 401
         info = http.get(process.url + "/_info", headers={"Authorization": "Bearer dev-token"}, timeout=5)
