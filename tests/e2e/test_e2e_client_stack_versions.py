@@ -28,9 +28,12 @@ from formance_orchestration import (
     ActivityCreateTransactionV2Output,
     Model,
     Monetary,
+    NotFoundError,
+    NotFoundServerError,
     OrchestrationClient,
     RawActivity,
     RawStage,
+    ServerError,
     StageDelay,
     StageNoOp,
     StageSend,
@@ -39,6 +42,7 @@ from formance_orchestration import (
     StageUpdate,
     StageUpdateAccount,
     StageWaitEvent,
+    ValidationError,
     WorkflowConfig,
 )
 from formance_orchestration._converter import unstructure
@@ -273,3 +277,36 @@ def test_every_other_operation_and_stage_decodes_typed(
     api.get_workflow(quick.id)
     api.run_workflow(quick.id, wait=True)  # the wait=true answer
     assert len(api.operations) == 11  # every operation of the client was called and checked
+
+
+UNKNOWN = "0b7e5a57-0000-4000-8000-000000000000"
+
+
+def test_every_error_path_raises_the_typed_error_in_every_version(
+    orchestration_client: OrchestrationClient, orchestration_stack_version: str
+) -> None:
+    internal = stack_version(orchestration_stack_version).internal_error_code
+    client = orchestration_client
+    unknown_ids = [
+        lambda: client.get_workflow(UNKNOWN),
+        lambda: client.run_workflow(UNKNOWN),
+        lambda: client.get_instance(UNKNOWN),
+        lambda: client.get_instance_history(UNKNOWN),
+        lambda: client.send_event(UNKNOWN, "go"),
+        lambda: client.cancel_event(UNKNOWN),
+    ]
+    for call in unknown_ids:  # the service answers these with a 500 meaning "not found"
+        with pytest.raises(NotFoundServerError) as caught:
+            call()
+        assert (caught.value.status_code, caught.value.error_code) == (500, internal)
+    with pytest.raises(NotFoundError) as not_found:
+        client.get_instance_stage_history(UNKNOWN, 0)
+    assert (not_found.value.status_code, not_found.value.error_code) == (404, "NOT_FOUND")
+    assert not_found.value.error_message == stack_version(orchestration_stack_version).stage_history_not_found
+    with pytest.raises(ValidationError) as invalid:  # a body Go cannot unmarshal
+        client.create_workflow({"stages": "x"})
+    assert invalid.value.status_code == 400 and invalid.value.error_code == "VALIDATION"
+    with pytest.raises(ServerError) as unresolvable:  # a stage the service cannot resolve: a 500
+        client.create_workflow({"stages": [{"delay": {"duration": 12}}]})
+    assert not isinstance(unresolvable.value, NotFoundError)
+    assert (unresolvable.value.status_code, unresolvable.value.error_code) == (500, internal)
