@@ -86,7 +86,9 @@ from urllib.parse import parse_qs
 import attrs
 
 from fakeserver._clock import CLOCK_END
+from fakeserver._engine import MAX_FAILURES_PER_CALL
 from fakeserver._errors import FakeError
+from fakeserver._faults import MAX_FAULT_DELAY
 from fakeserver._secrets import mask_body, mask_headers, mask_query
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS, UnknownStackVersion
 from fakeserver._types import FakeRequest, FakeResponse
@@ -168,17 +170,57 @@ class ControlRoute:
 # -- body decoding --------------------------------------------------------------------------------
 
 
+#: The largest control request body (bytes).
+MAX_CONTROL_BODY = 1024 * 1024
+#: The deepest nesting of arrays and objects a control body may have.
+MAX_CONTROL_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def _nesting(body: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text (strings skipped; no recursion)."""
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", body)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _nested_non_finite(value: Any, where: str) -> str | None:
+    """The path of a NaN or infinite number inside an object or array field (``None``: none)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _nested_non_finite(item, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]")
+        if found is not None:
+            return found
+    return None
+
+
 def _decode_body(request: FakeRequest) -> dict[str, Any]:
-    if not request.body.strip():
+    body = request.body
+    if not body.strip():
         return {}
+    if len(body) > MAX_CONTROL_BODY:
+        raise _bad(f"the body is {len(body)} bytes; a control body is at most {MAX_CONTROL_BODY} bytes")
+    depth = _nesting(body)
+    if depth > MAX_CONTROL_DEPTH:
+        raise _bad(f"the body nests {depth} levels deep; a control body nests at most {MAX_CONTROL_DEPTH}")
     try:
-        value = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _bad(f"the body is not valid JSON: {exc}") from None
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise _bad(f"the body must be a JSON object, not {type(value).__name__}")
+    for key, item in value.items():  # top-level numbers are checked, with their bounds, by each field
+        if isinstance(item, dict | list):
+            where = _nested_non_finite(item, key)
+            if where is not None:
+                raise _bad(f"field {where!r} must be a finite number (JSON has no NaN or Infinity)")
     return value
 
 
@@ -474,7 +516,7 @@ def _add_fault(call: _Call) -> tuple[int, Any]:
             times=_int(body, "times", default=1),
             status=status,
             body=fault_body,
-            delay=_number(body, "delay", default=0.0),
+            delay=_bounded(body, "delay", 0, MAX_FAULT_DELAY, default=0.0, note=" (real seconds)"),
             drop_connection=_bool(body, "dropConnection", default=False),
             content_type=_str(body, "contentType", default="application/json"),
             headers=_str_map(body, "headers"),
@@ -496,8 +538,8 @@ def _activity_failure(call: _Call) -> tuple[int, Any]:
     activity = _str(body, "activity", required=True)
     message = _str(body, "message", required=True)
     times = _int(body, "times", default=1)
-    if times < 1:
-        raise _bad("field 'times' must be at least 1")
+    if not 1 <= times <= MAX_FAILURES_PER_CALL:
+        raise _bad(f"field 'times' must be an integer between 1 and {MAX_FAILURES_PER_CALL}, not {times}")
     error_code = _str(body, "errorCode", default="INTERNAL")
     retryable = _bool(body, "retryable", default=True)
     try:

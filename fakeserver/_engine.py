@@ -44,13 +44,16 @@ from fakeserver._views import (
     WorkflowView,
 )
 
-__all__ = ["Engine"]
+__all__ = ["MAX_FAILURES_PER_CALL", "MAX_PENDING_FAILURES", "Engine"]
 
 _NO_ROWS: Final = "sql: no rows in result set"
 #: Go error type of a failed child stage as Temporal renders it in the ``wait=true`` answer.
 _CHILD_ERROR_TYPE: Final = "fundamental"
 #: Real seconds between two looks at the bank while a ``wait=true`` run blocks on a failing retry.
 _POLL_SECONDS: Final = 0.05
+#: The most activity failures one ``inject_activity_failure`` call arms, and the most pending at once.
+MAX_FAILURES_PER_CALL: Final = 1000
+MAX_PENDING_FAILURES: Final = 10_000
 
 # what a running instance waits on
 _NOTHING, _TIMER, _RETRY, _EVENT = 0, 1, 2, 3
@@ -704,13 +707,20 @@ class Engine:
 
         :param activity: the activity name (``CreateTransaction``, ``GetWallet``...).
         :param message: the failure message (``lastFailure`` or ``error`` in the stage history).
-        :param times: how many attempts fail.
+        :param times: how many attempts fail (1 to ``MAX_FAILURES_PER_CALL``; at most
+            ``MAX_PENDING_FAILURES`` pending in all).
         :param error_code: the downstream error code carried by the failure.
         :param retryable: ``False`` fails the stage (unless the send tolerates the code).
         """
-        if times < 1:
-            raise ValueError("times must be at least 1")
+        if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= MAX_FAILURES_PER_CALL:
+            raise ValueError(f"times must be an integer between 1 and {MAX_FAILURES_PER_CALL}, not {times!r}")
         with self._lock:
+            pending = sum(len(queue) for queue in self._injections.values())
+            if pending + times > MAX_PENDING_FAILURES:
+                raise ValueError(
+                    f"at most {MAX_PENDING_FAILURES} injected activity failures may be pending; "
+                    f"{pending} are, and times is {times}"
+                )
             self._pump()
             queue = self._injections.setdefault(activity, deque())
             queue.extend([(message, error_code, retryable)] * times)

@@ -18,6 +18,8 @@ matches the call is used and its count goes down by one.
 from __future__ import annotations
 
 import json
+import math
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +28,24 @@ import attrs
 
 from fakeserver._types import FakeResponse
 
-__all__ = ["ANY_OPERATION", "OPERATIONS", "Fault", "FaultPlan", "PendingFault"]
+__all__ = ["ANY_OPERATION", "MAX_FAULT_DELAY", "OPERATIONS", "Fault", "FaultPlan", "PendingFault"]
+
+#: The longest delay a fault may take, in real seconds (a test should never wait longer for one answer).
+MAX_FAULT_DELAY = 300.0
+#: A header name (RFC 9110 token) and a header value without control characters but tab.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_FIELD_VALUE = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]*\Z")
+
+
+def _check_header(name: Any, value: Any, field: str) -> None:
+    if not isinstance(name, str) or _TOKEN.match(name) is None:
+        raise ValueError(f"{field}: {name!r} is not a header name (letters, digits and !#$%&'*+-.^_`|~)")
+    if not isinstance(value, str) or _FIELD_VALUE.match(value) is None:
+        raise ValueError(
+            f"{field}: the value of {name!r} must be text without CR, LF or other control characters, "
+            f"not {value!r}"
+        )
+
 
 #: The operationIds of the Orchestration v1 API (plus ``healthcheck``), the names faults are armed for.
 OPERATIONS: frozenset[str] = frozenset(
@@ -147,11 +166,11 @@ class FaultPlan:
         :param times: how many calls it hits (at least 1).
         :param status: answer this status (100-599) instead of running the operation.
         :param body: the answer's body: bytes, text, or a JSON value (dumped).
-        :param delay: real seconds to wait first (``>= 0``).
+        :param delay: real seconds to wait first (0 to :data:`MAX_FAULT_DELAY`).
         :param drop_connection: close the connection without answering (excludes ``status``).
         :param content_type: the answer's ``Content-Type``.
-        :param headers: extra headers of the answer.
-        :raises ValueError: for an unknown operation or an inconsistent fault.
+        :param headers: extra headers of the answer (no CR, LF or other control character).
+        :raises ValueError: for an unknown operation, a value out of bounds or an inconsistent fault.
         """
         if operation != ANY_OPERATION and operation not in OPERATIONS:
             known = ", ".join(sorted(OPERATIONS))
@@ -162,8 +181,18 @@ class FaultPlan:
             isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
         ):
             raise ValueError(f"status must be an integer between 100 and 599, not {status!r}")
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or not delay >= 0:
-            raise ValueError(f"delay must be a number of seconds >= 0, not {delay!r}")
+        if (
+            isinstance(delay, bool)
+            or not isinstance(delay, int | float)
+            or not math.isfinite(delay)
+            or not 0 <= delay <= MAX_FAULT_DELAY
+        ):
+            raise ValueError(
+                f"delay must be a number of seconds between 0 and {MAX_FAULT_DELAY:g}, not {delay!r}"
+            )
+        _check_header("content-type", content_type, "contentType")
+        for name, value in (headers or {}).items():
+            _check_header(name, value, "headers")
         if drop_connection and status is not None:
             raise ValueError("a fault either answers a status or drops the connection, not both")
         if not drop_connection and status is None and not delay:

@@ -319,7 +319,7 @@ def test_activity_failures(server: FakeServer, control: Control, http: requests.
     bad = control.post("/_fake/activity-failures", {"activity": "GetWallet"}, status=400)
     assert "field 'message' is required" in bad["errorMessage"]
     assert (
-        "at least 1"
+        "between 1 and 1000"
         in control.post(
             "/_fake/activity-failures", {"activity": "GetWallet", "message": "m", "times": 0}, status=400
         )["errorMessage"]
