@@ -26,6 +26,7 @@ from types import FrameType
 
 from fakeserver._app import FakeApp
 from fakeserver._auth import TOKEN_PATH, TokenAuthority
+from fakeserver._calls import DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALLS
 from fakeserver._clock import Clock, ManualClock, SystemClock
 from fakeserver._engine import Engine
 from fakeserver._stack_versions import DEFAULT_STACK_VERSION, STACK_VERSIONS
@@ -76,6 +77,16 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("a port is between 0 and 65535")
     return port
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a positive integer")
+    return value
 
 
 def _start_time(text: str) -> datetime:
@@ -166,6 +177,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="lifetime of issued tokens, on the fake's clock (default: %(default)s)",
     )
+    calls = parser.add_argument_group("call log (GET /_fake/calls)")
+    calls.add_argument(
+        "--max-calls",
+        type=_count,
+        default=DEFAULT_MAX_CALLS,
+        metavar="N",
+        help="the most calls kept, the newest (default: %(default)s)",
+    )
+    calls.add_argument(
+        "--max-call-bytes",
+        type=_count,
+        default=DEFAULT_MAX_CALL_BYTES,
+        metavar="BYTES",
+        help="the most bytes of calls kept, bodies included (default: %(default)s)",
+    )
     logs = parser.add_argument_group("logging")
     logs.add_argument("--quiet", action="store_true", help="no line per request")
     logs.add_argument("--debug", action="store_true", help="debug logging (connection errors and more)")
@@ -190,7 +216,13 @@ def build_server(args: argparse.Namespace) -> FakeServer:
     auth = None
     if args.clients or args.tokens:
         auth = TokenAuthority(clock, dict(args.clients), ttl=args.token_ttl, static_tokens=args.tokens)
-    app = FakeApp(engine, auth=auth, prefix=args.prefix)
+    app = FakeApp(
+        engine,
+        auth=auth,
+        prefix=args.prefix,
+        max_calls=args.max_calls,
+        max_call_bytes=args.max_call_bytes,
+    )
     return FakeServer(app, host=args.host, port=args.port)
 
 

@@ -12,21 +12,19 @@ For each request, in this order:
    answers its status or drops the connection; a delay-only fault lets the call go on;
 6. the route table answers (:func:`fakeserver._routes.dispatch`).
 
-Every call but the control calls is recorded in :attr:`FakeApp.calls`, with the fault it got.
+Every call but the control calls is recorded in :attr:`FakeApp.calls`, with the fault it got (a
+:class:`~fakeserver._calls.CallLog`: the newest 10,000 calls within 64 MiB unless told otherwise).
 """
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import attrs
 
 from fakeserver._auth import TOKEN_PATH, TokenAuthority
+from fakeserver._calls import DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALLS, CallLog, RecordedCall
 from fakeserver._clock import Clock
 from fakeserver._control import CONTROL_PREFIX, control_unauthorized, handle_control
 from fakeserver._engine import Engine
@@ -59,38 +57,6 @@ def check_stack_version(engine: Engine, stack_version: str | None) -> None:
         )
 
 
-@attrs.frozen
-class RecordedCall:
-    """One call the fake answered (control calls excepted).
-
-    :param method: the HTTP method.
-    :param path: the request path as received (with the prefix if it had one), percent-decoded.
-    :param query: the raw query string.
-    :param headers: the request headers, names in lower case.
-    :param body: the raw request body.
-    :param status: the status answered (``0`` when the connection was dropped).
-    :param operation: the operationId it matched (``None``: unknown path, wrong method, token endpoint).
-    :param fault: the injected fault it got, if any.
-    :param response_body: the raw answer body.
-    """
-
-    method: str
-    path: str
-    query: str
-    headers: Mapping[str, str]
-    body: bytes
-    status: int
-    operation: str | None
-    fault: Fault | None
-    response_body: bytes
-
-    def json(self) -> Any:
-        """The answer body decoded as JSON (``None`` when it is empty)."""
-        if not self.response_body:
-            return None
-        return json.loads(self.response_body)
-
-
 class FakeApp:
     """The fake service: routes requests to an :class:`Engine` (thread-safe; share one per fake).
 
@@ -99,6 +65,8 @@ class FakeApp:
     :param prefix: the gateway prefix stripped from paths that have it.
     :param stack_version: the stack version the default engine speaks (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest). With ``engine``, it must be the engine's.
+    :param max_calls: the most calls :attr:`calls` keeps (the newest; default 10,000).
+    :param max_call_bytes: the most bytes of calls it keeps, bodies included (default 64 MiB).
     """
 
     def __init__(
@@ -108,6 +76,8 @@ class FakeApp:
         auth: TokenAuthority | None = None,
         prefix: str = DEFAULT_PREFIX,
         stack_version: str | None = None,
+        max_calls: int = DEFAULT_MAX_CALLS,
+        max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if engine is None:
             engine = Engine(stack_version=stack_version)
@@ -117,8 +87,7 @@ class FakeApp:
         self.auth: TokenAuthority | None = auth
         self.prefix = prefix.rstrip("/")
         self.faults = FaultPlan()
-        self.calls: list[RecordedCall] = []
-        self._lock = threading.Lock()
+        self.calls: CallLog = CallLog(max_calls, max_call_bytes)
 
     def service_path(self, path: str) -> str:
         """``path`` without the gateway prefix (unchanged when it does not start with it).
@@ -182,8 +151,7 @@ class FakeApp:
             fault,
             response.body,
         )
-        with self._lock:
-            self.calls.append(call)
+        self.calls.append(call)
 
     @property
     def stack_version(self) -> str:
@@ -200,8 +168,7 @@ class FakeApp:
         self.faults.clear()
         if self.auth is not None:
             self.auth.reset()
-        with self._lock:
-            self.calls.clear()
+        self.calls.clear()
 
 
 class AppHandles:
@@ -230,8 +197,8 @@ class AppHandles:
         return self.app.faults
 
     @property
-    def calls(self) -> list[RecordedCall]:
-        """The API calls answered so far, oldest first."""
+    def calls(self) -> CallLog:
+        """The API calls answered so far, oldest first (the newest within the app's bounds)."""
         return self.app.calls
 
     def advance(self, delta: float | timedelta) -> datetime:

@@ -35,6 +35,9 @@ GET      /_fake/calls                                         recorded API calls
                                                               (``?operation=<operationId>`` filters);
                                                               credentials are masked
 DELETE   /_fake/calls                                         forget the recorded calls
+GET      /_fake/calls/stats                                   ``{"kept", "dropped", "bytes", "maxCalls",
+                                                              "maxBytes"}``: the bounded call log (the
+                                                              oldest calls are dropped past a bound)
 GET      /_fake/faults                                        armed faults with their remaining counts
 POST     /_fake/faults                                        arm a fault: ``{"operation", "times"?,
                                                               "status"?, "body"?, "contentType"?,
@@ -96,6 +99,7 @@ from fakeserver._wire import format_time, instance, json_bytes, workflow
 
 if TYPE_CHECKING:
     from fakeserver._app import FakeApp
+    from fakeserver._calls import CallLog
     from fakeserver._engine import Engine
 
 __all__ = [
@@ -490,6 +494,24 @@ def _calls(call: _Call) -> tuple[int, Any]:
     return 200, [_call_json(item) for item in recorded if operation is None or item.operation == operation]
 
 
+def _calls_headers(app: FakeApp) -> dict[str, str]:
+    return {"fake-calls-dropped": str(app.calls.dropped)}
+
+
+def _calls_stats(call: _Call) -> tuple[int, Any]:
+    return 200, _calls_json(call.app.calls)
+
+
+def _calls_json(log: CallLog) -> dict[str, int]:
+    return {
+        "kept": len(log),
+        "dropped": log.dropped,
+        "bytes": log.bytes,
+        "maxCalls": log.max_calls,
+        "maxBytes": log.max_bytes,
+    }
+
+
 def _clear_calls(call: _Call) -> tuple[int, Any]:
     _only(call.body)
     cleared = len(call.app.calls)
@@ -614,6 +636,7 @@ def _state_locked(call: _Call) -> tuple[int, Any]:
         "faults": [rule.describe() for rule in call.app.faults.pending()],
         "activityFailures": _activity_failures_json(engine),
         "calls": len(call.app.calls),
+        "callLog": _calls_json(call.app.calls),
     }
 
 
@@ -768,6 +791,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("POST", "/_fake/clock/set", _clock_set),
     ControlRoute("GET", "/_fake/calls", _calls),
     ControlRoute("DELETE", "/_fake/calls", _clear_calls),
+    ControlRoute("GET", "/_fake/calls/stats", _calls_stats),
     ControlRoute("GET", "/_fake/faults", _faults),
     ControlRoute("POST", "/_fake/faults", _add_fault),
     ControlRoute("DELETE", "/_fake/faults", _clear_faults),
@@ -850,7 +874,8 @@ def handle_control(app: FakeApp, request: FakeRequest, path: str) -> FakeRespons
             body = _decode_body(request) if request.method in ("POST", "PUT", "DELETE") else {}
             call = _Call(app=app, request=request, params=match.groupdict(), body=body)
             status, payload = route.handler(call)
-            return _respond(status, {"data": payload})
+            extra = _calls_headers(app) if route.handler is _calls else None
+            return _respond(status, {"data": payload}, extra)
         if allowed:
             raise ControlError(
                 405,

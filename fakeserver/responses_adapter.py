@@ -43,6 +43,7 @@ import responses
 
 from fakeserver._app import DEFAULT_PREFIX, AppHandles, FakeApp, check_stack_version
 from fakeserver._auth import TOKEN_PATH
+from fakeserver._calls import DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALLS
 from fakeserver._clock import Clock, ManualClock
 from fakeserver._engine import Engine
 from fakeserver._types import FakeRequest
@@ -131,6 +132,8 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         ``base_url`` (for a client that talks to the service without the gateway prefix).
     :param stack_version: the stack version the fake speaks when ``app`` is not given (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest).
+    :param max_calls: the most calls ``fake.calls`` keeps when ``app`` is not given (the newest).
+    :param max_call_bytes: the most bytes of calls it keeps, bodies included.
     """
 
     def __init__(
@@ -141,10 +144,13 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         clock: Clock | None = None,
         prefix: str = DEFAULT_PREFIX,
         stack_version: str | None = None,
+        max_calls: int = DEFAULT_MAX_CALLS,
+        max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if app is None:
             clock = clock if clock is not None else ManualClock()
-            app = FakeApp(Engine(clock=clock, stack_version=stack_version))
+            engine = Engine(clock=clock, stack_version=stack_version)
+            app = FakeApp(engine, max_calls=max_calls, max_call_bytes=max_call_bytes)
         elif clock is not None and clock is not app.engine.clock:
             raise ValueError("give either an app or a clock: the app's engine already has its clock")
         elif stack_version is not None:

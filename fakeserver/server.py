@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from fakeserver._app import AppHandles, FakeApp, check_stack_version
+from fakeserver._calls import DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALLS
 from fakeserver._secrets import mask_target, mask_text
 from fakeserver._types import FakeRequest, FakeResponse
 
@@ -326,6 +327,8 @@ class FakeServer(AppHandles):
     :param port: the port to bind; ``0`` (the default) picks a free one.
     :param stack_version: the stack version the default app speaks (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest).
+    :param max_calls: the most calls the default app's ``calls`` keeps (the newest).
+    :param max_call_bytes: the most bytes of calls it keeps, bodies included.
     """
 
     def __init__(
@@ -335,9 +338,11 @@ class FakeServer(AppHandles):
         host: str = DEFAULT_HOST,
         port: int = 0,
         stack_version: str | None = None,
+        max_calls: int = DEFAULT_MAX_CALLS,
+        max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if app is None:
-            app = FakeApp(stack_version=stack_version)
+            app = FakeApp(stack_version=stack_version, max_calls=max_calls, max_call_bytes=max_call_bytes)
         elif stack_version is not None:
             check_stack_version(app.engine, stack_version)
         self.app: FakeApp = app
@@ -468,12 +473,22 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = 0,
     stack_version: str | None = None,
+    max_calls: int = DEFAULT_MAX_CALLS,
+    max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
 ) -> Iterator[FakeServer]:
     """Run a :class:`FakeServer` in a background thread for the ``with`` block; yield it (``.url``).
 
-    ``stack_version`` picks the stack release the fake speaks when ``app`` is not given.
+    ``stack_version`` picks the stack release the fake speaks, ``max_calls`` / ``max_call_bytes`` bound
+    its call log, when ``app`` is not given.
     """
-    server = FakeServer(app, host=host, port=port, stack_version=stack_version)
+    server = FakeServer(
+        app,
+        host=host,
+        port=port,
+        stack_version=stack_version,
+        max_calls=max_calls,
+        max_call_bytes=max_call_bytes,
+    )
     server.start()
     try:
         yield server

@@ -196,6 +196,7 @@ def test_state_dump(server: FakeServer, control: Control, http: requests.Session
         "faults",
         "activityFailures",
         "calls",
+        "callLog",
     }
     assert (state["version"], state["stackVersion"]) == ("develop", "v1.0")
     assert [item["id"] for item in state["instances"]] == [instance["id"]]
@@ -203,6 +204,7 @@ def test_state_dump(server: FakeServer, control: Control, http: requests.Session
     assert state["workflows"][0]["id"] == instance["workflowID"]
     assert state["faults"] == [{"operation": "listWorkflows", "delay": 0.01, "remaining": 2}]
     assert state["calls"] == 2
+    assert state["callLog"]["kept"] == 2 and state["callLog"]["dropped"] == 0
     assert state["stats"]["instances"] == 1
 
 
