@@ -33,6 +33,7 @@ from fakeserver._ledger import Bank
 from fakeserver._routes import dispatch, not_found_page, operation_for
 from fakeserver._stack_versions import stack_version as stack_row
 from fakeserver._types import FakeRequest, FakeResponse
+from fakeserver._wait_hint import skip_for_waiter
 
 __all__ = ["DEFAULT_PREFIX", "AppHandles", "FakeApp", "RecordedCall", "check_stack_version"]
 
@@ -133,7 +134,10 @@ class FakeApp:
                     if faulty is not None:
                         response = attrs.evolve(faulty, operation=operation)
         if response is None:
+            hint = skip_for_waiter(self.engine, request, path) if operation == "getInstance" else None
             response = dispatch(self.engine, request, path=path)
+            if hint:
+                response = attrs.evolve(response, headers={**response.headers, **hint})
         self._record(request, response, operation, fault)
         return response
 

@@ -694,6 +694,26 @@ class Engine:
                 return None
             return self._retry_state(inst, run)[0]
 
+    def skip_for_waiter(self, instance_id: str, within: float | None) -> float:
+        """For a client waiting on the instance for up to ``within`` more seconds (``None``: no limit):
+        on a virtual clock, move the clock to the instance's next timer (delay end or retry), or by
+        ``within`` when the timer falls due later (the client then gives up at once), and run what
+        fell due. Return the seconds skipped (0 on a wall clock, for an unknown or ended instance,
+        or when it waits on an event, which only another thread can send).
+
+        The waiter would have waited that long anyway: the same skipping as ``wait=true`` runs.
+        """
+        with self._lock:
+            inst = self._instances.get(instance_id)
+            run = inst.run if inst is not None else None
+            if not self.clock.virtual or run is None or run.due is None or run.wait not in (_TIMER, _RETRY):
+                return 0.0
+            before = self.clock.now()
+            gap = (run.due - before).total_seconds()
+            self._skip_to(run.due if within is None or gap <= within else before + timedelta(seconds=within))
+            self._cond.notify_all()
+            return max((self.clock.now() - before).total_seconds(), 0.0)
+
     def inject_activity_failure(
         self,
         activity: str,

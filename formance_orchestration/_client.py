@@ -50,6 +50,28 @@ DEFAULT_WAIT_TIMEOUT: Final[float] = 60.0
 #: Seconds between two polls of `OrchestrationClient.wait_for_instance`.
 DEFAULT_POLL_INTERVAL: Final[float] = 1.0
 
+#: Sent with each poll of `wait_for_instance`: the seconds the client will still wait (or ``none``).
+#: The real service ignores it; a fake on a virtual clock skips to the instance's next timer within
+#: that time and answers with `FAKE_CLOCK_HEADER` and `FAKE_SKIPPED_HEADER`.
+WAIT_HEADER: Final[str] = "X-Orchestration-Wait"
+FAKE_CLOCK_HEADER: Final[str] = "X-Fake-Clock"
+FAKE_SKIPPED_HEADER: Final[str] = "X-Fake-Skipped"
+#: Waits end when less than this is left (the hint's resolution; rounding never loops on a nanosecond).
+_WAIT_RESOLUTION: Final[float] = 0.001
+
+
+def _header_seconds(response: requests.Response, name: str) -> float | None:
+    """A header holding seconds, or ``None`` when absent or not a finite number."""
+    value = response.headers.get(name)
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) else None
+
+
 _encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
@@ -410,6 +432,11 @@ class OrchestrationClient:
         Raises `WaitTimeoutError` (a `TimeoutError`) when ``timeout`` seconds pass first. Errors of
         `get_instance` (e.g. `NotFoundError`) propagate.
 
+        Against the fake on a virtual clock, waiting takes the fake's time: each poll tells the fake
+        how long the client will still wait (the `WAIT_HEADER`), the fake skips to the instance's
+        next timer within that time, and the client polls again at once; the timeout counts the
+        fake's time as well as real time. A real service ignores the header.
+
         :param instance_id: the instance id.
         :param timeout: seconds to wait in total (None = no limit).
         :param poll_interval: seconds between two polls.
@@ -419,19 +446,35 @@ class OrchestrationClient:
             raise ValueError("poll_interval must be positive")
         if timeout is not None and (math.isnan(timeout) or timeout < 0):
             raise ValueError("timeout must be >= 0 or None")
-        deadline = math.inf if timeout is None else self._monotonic() + timeout
+        url = self._root + "/instances/" + _segment(instance_id, "instance_id")
+        started = self._monotonic()
+        limit = math.inf if timeout is None else timeout
+        fake_started: float | None = None  # the fake's clock at the first poll, if it sends it
+        waited = 0.0
         polls = 0
         while True:
-            instance = self.get_instance(instance_id, timeout=request_timeout).data
+            hint = "none" if timeout is None else f"{max(limit - waited, 0.0):.3f}"
+            response = self._transport.send(
+                "getInstance", "GET", url, idempotent=True, timeout=request_timeout,
+                extra_headers={WAIT_HEADER: hint},
+            )  # fmt: skip
+            instance = self._transport.decode("getInstance", response, GetWorkflowInstanceResponse).data
             polls += 1
             if instance.terminated:
                 return instance
-            remaining = deadline - self._monotonic()
-            if remaining <= 0:
+            fake_now = _header_seconds(response, FAKE_CLOCK_HEADER)
+            skipped = _header_seconds(response, FAKE_SKIPPED_HEADER) or 0.0
+            if fake_now is not None and fake_started is None:
+                fake_started = fake_now - skipped
+            fake_waited = 0.0 if fake_now is None or fake_started is None else fake_now - fake_started
+            waited = max(self._monotonic() - started, fake_waited)
+            remaining = limit - waited
+            if remaining < _WAIT_RESOLUTION:
                 raise WaitTimeoutError(
                     f"instance {instance_id!r} still running after {timeout} s ({polls} polls)",
                     instance_id=instance_id,
-                    timeout=float(timeout if timeout is not None else math.inf),
+                    timeout=float(limit),
                     last=instance,
                 )
-            self._sleep(min(poll_interval, remaining))
+            if skipped <= 0:  # (the fake skipped to a timer: look again at once)
+                self._sleep(min(poll_interval, remaining))

@@ -502,6 +502,7 @@ class Transport:
         timeout: TimeoutTypes | UnsetType = UNSET,
         wait: bool = False,
         token_request: bool = False,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send with retries and return the 2xx response, its body read; raise the mapped error otherwise.
 
@@ -535,6 +536,8 @@ class Transport:
                     else self._time_left(deadline, operation, method, url, budget, wait)
                 )
                 attempt_timeout = _cut(req_timeout, left)
+            if extra_headers:
+                headers = {**headers, **extra_headers}
             debug = _logger.isEnabledFor(_DEBUG)
             started = time.perf_counter() if debug else 0.0
             response: requests.Response | None = None

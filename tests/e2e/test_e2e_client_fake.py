@@ -415,7 +415,9 @@ def test_wait_for_instance_while_another_thread_moves_the_clock(
         orchestration_fake.advance(timedelta(minutes=10))
 
     thread, results = run_in_thread(later)
-    done = client.wait_for_instance(instance_id, timeout=5, poll_interval=0.01)
+    # a timeout of an hour: the wait may skip to the delay's end itself (a shorter one would give up
+    # at once in virtual time), or see the other thread's move first; either way it ends at 10 min
+    done = client.wait_for_instance(instance_id, timeout=3600, poll_interval=0.01)
     joined(thread, results)
 
     assert done.id == instance_id and done.terminated is True and done.error == ""
