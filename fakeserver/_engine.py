@@ -706,11 +706,14 @@ class Engine:
         with self._lock:
             inst = self._instances.get(instance_id)
             run = inst.run if inst is not None else None
-            if not self.clock.virtual or run is None or run.due is None or run.wait not in (_TIMER, _RETRY):
+            if inst is None or run is None or not self.clock.virtual or run.wait not in (_TIMER, _RETRY):
+                return 0.0
+            due = self._retry_state(inst, run)[0]
+            if due is None:
                 return 0.0
             before = self.clock.now()
-            gap = (run.due - before).total_seconds()
-            self._skip_to(run.due if within is None or gap <= within else before + timedelta(seconds=within))
+            gap = (due - before).total_seconds()
+            self._skip_to(due if within is None or gap <= within else before + timedelta(seconds=within))
             self._cond.notify_all()
             return max((self.clock.now() - before).total_seconds(), 0.0)
 
