@@ -53,6 +53,8 @@ def test_the_readme_has_samples_of_every_kind() -> None:
 
 def test_python_samples_run_in_order(capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, Any] = {"__name__": "readme"}
+    # What the README says these samples assume, word for word:
+    assert "`fake = FakeOrchestration()` entered around them" in README.read_text(encoding="utf-8")
     with FakeOrchestration() as fake:  # the default: the latest stack version
         assert fake.mock is not None
         fake.mock.add_passthru("http://127.0.0.1")  # the serve() sample talks to a real socket

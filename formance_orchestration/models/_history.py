@@ -1,6 +1,7 @@
 """Instance history (one item per started stage) and stage history (one item per activity)."""
 
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -9,6 +10,14 @@ from formance_orchestration.models._common import Model
 from formance_orchestration.models._stages import Stage
 
 __all__ = ["WorkflowInstanceHistory", "WorkflowInstanceHistoryStage"]
+
+_T = TypeVar("_T")
+
+
+def _narrowed(value: object, cls: type[_T], what: str) -> _T:
+    if isinstance(value, cls):
+        return value
+    raise TypeError(f"{what} is a {type(value).__name__}, not a {cls.__name__}")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -32,6 +41,13 @@ class WorkflowInstanceHistory(Model):
     started_at: datetime
     error: str | None = None
     terminated_at: datetime | None = None
+
+    def input_as(self, cls: type[_T]) -> _T:
+        """``input`` narrowed to ``cls`` in one step (``item.input_as(StageSend)``).
+
+        :raises TypeError: naming what the input is when it is not a ``cls``.
+        """
+        return _narrowed(self.input, cls, f"the input of {self.name}")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -61,3 +77,17 @@ class WorkflowInstanceHistoryStage(Model):
     terminated_at: datetime | None = None
     last_failure: str | None = None
     next_execution: datetime | None = None
+
+    def input_as(self, cls: type[_T]) -> _T:
+        """``input`` narrowed to ``cls`` in one step (``activity.input_as(ActivityCreateTransaction)``).
+
+        :raises TypeError: naming what the input is when it is not a ``cls``.
+        """
+        return _narrowed(self.input, cls, f"the input of {self.name}")
+
+    def output_as(self, cls: type[_T]) -> _T:
+        """``output`` narrowed to ``cls`` in one step (``.output_as(ActivityCreateTransactionOutput)``).
+
+        :raises TypeError: naming what the output is (``NoneType`` when absent) when it is not a ``cls``.
+        """
+        return _narrowed(self.output, cls, f"the output of {self.name}")
