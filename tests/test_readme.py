@@ -185,3 +185,25 @@ def test_serve_samples_start_a_server() -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_python_samples_type_check_strictly(tmp_path: Path) -> None:
+    """The samples under ``mypy --strict`` (issue 15, item 4): 14 errors before, none now."""
+    from mypy import api
+
+    preamble = "from fakeserver import FakeOrchestration\nfake = FakeOrchestration()\n"
+    (tmp_path / "readme_samples.py").write_text(
+        preamble + "\n".join(_blocks("python", None)), encoding="utf-8"
+    )
+    (tmp_path / "test_readme_pytest.py").write_text("\n".join(_blocks("python", "pytest")), encoding="utf-8")
+    cache = README.parent / ".mypy_cache"  # warm after the CI's own mypy step
+    out, err, status = api.run(
+        [
+            "--strict",
+            "--cache-dir",
+            str(cache),
+            str(tmp_path / "readme_samples.py"),
+            str(tmp_path / "test_readme_pytest.py"),
+        ]
+    )
+    assert status == 0, out + err
