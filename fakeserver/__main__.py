@@ -99,10 +99,12 @@ def _start_time(text: str) -> datetime:
     return when
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line of ``python -m fakeserver``."""
+def build_parser(prog: str = "python -m fakeserver") -> argparse.ArgumentParser:
+    """The command line of ``python -m fakeserver`` (``prog``: the name its help and errors use)."""
+    from formance_orchestration._version import __version__
+
     parser = argparse.ArgumentParser(
-        prog="python -m fakeserver",
+        prog=prog,
         description="Serve an in-memory fake of the Formance Orchestration API v1 over HTTP.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)")
@@ -147,11 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
-        "--version",
+        "--service-version",
         dest="service_version",
         default=None,
         help="the version GET /_info reports (default: what that stack release reports)",
     )
+    program = f"%(prog)s (formance-orchestration {__version__})"
+    parser.add_argument("--version", action="version", version=program)
     auth = parser.add_argument_group("auth (off unless a client or a token is given)")
     auth.add_argument(
         "--client",
@@ -239,9 +243,12 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the server until interrupted (Ctrl-C or SIGTERM); return the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, prog: str = "python -m fakeserver") -> int:
+    """Run the server until interrupted (Ctrl-C or SIGTERM); return the exit status.
+
+    :param prog: the program name of help and error messages (``fake serve`` passes its own).
+    """
+    args = build_parser(prog).parse_args(argv)
     _configure_logging(args)
     try:
         server = build_server(args)

@@ -135,6 +135,7 @@ def _silence_stdout(stdout: TextIO) -> None:
 def _fake_serve(args: list[str]) -> int:
     """``fake serve ARGS``: hand over to ``python -m fakeserver``."""
     from fakeserver.__main__ import main as fakeserver_main
+    from formance_orchestration.cli._parser import PROG
 
-    result = fakeserver_main(args)
+    result = fakeserver_main(args, prog=f"{PROG} fake serve")
     return int(result) if isinstance(result, int) else 0

@@ -485,7 +485,8 @@ def test_fake_serve_delegates_to_fakeserver_main(cli: Runner, monkeypatch: pytes
 
     seen: list[list[str]] = []
 
-    def fake_main(argv: list[str]) -> int:
+    def fake_main(argv: list[str], *, prog: str) -> int:
+        assert prog == "formance-orchestration fake serve"
         seen.append(list(argv))
         return 0
 

@@ -120,7 +120,7 @@ def test_options_clock_version_auth_and_quiet(start: Callable[..., Process]) -> 
         "--virtual-clock",
         "--start-time",
         "2024-01-01T00:00:00Z",
-        "--version",
+        "--service-version",
         "v9.9.9",
         "--client",
         "app:s3cret",
@@ -216,7 +216,8 @@ def test_defaults_and_the_servers_they_build() -> None:
     assert (server.engine.stack_version, server.engine.version) == (DEFAULT_STACK_VERSION, "v2.4.1")
     pinned = cli.build_server(cli.build_parser().parse_args(["--stack-version", "v1.0"]))
     assert (pinned.app.stack_version, pinned.engine.version) == ("v1.0", "develop")
-    named = cli.build_server(cli.build_parser().parse_args(["--stack-version", "v1.0", "--version", "v9"]))
+    options = ["--stack-version", "v1.0", "--service-version", "v9"]
+    named = cli.build_server(cli.build_parser().parse_args(options))
     assert named.engine.version == "v9"
 
     forever = cli.build_parser().parse_args(["--wait-timeout", "none", "--virtual-clock", "--token", "t"])
@@ -230,3 +231,18 @@ def test_defaults_and_the_servers_they_build() -> None:
 
     with pytest.raises(SystemExit, match="--start-time needs --virtual-clock"):
         cli.build_server(cli.build_parser().parse_args(["--start-time", "2030-05-01T12:00:00Z"]))
+
+
+def test_version_prints_the_programs_version_and_fake_serve_names_itself(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from formance_orchestration._version import __version__
+    from formance_orchestration.cli import main as cli_main
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.strip() == f"python -m fakeserver (formance-orchestration {__version__})"
+    with pytest.raises(SystemExit):
+        cli_main(["fake", "serve", "--help"])
+    assert capsys.readouterr().out.startswith("usage: formance-orchestration fake serve")
