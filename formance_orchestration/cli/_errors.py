@@ -93,6 +93,8 @@ def describe_exception(exc: BaseException) -> tuple[str, ExitCode]:
         return exc.message, exc.code
     if isinstance(exc, errors.WaitTimeoutError):
         return f"wait timed out: {_one_line(str(exc))}", ExitCode.WAIT_TIMEOUT
+    if isinstance(exc, errors.NotFoundError) and exc.error_code:  # the service's not-found 500s too
+        return f"not found ({_describe_api_error(exc)})", ExitCode.API_ERROR
     if isinstance(exc, errors.ApiError):
         return _describe_api_error(exc), ExitCode.API_ERROR
     if isinstance(exc, errors.DecodeError):

@@ -156,7 +156,7 @@ def test_workflows_show_unknown_is_one_line(fake: FakeOrchestration, cli: Runner
     assert result.code == 1
     assert result.out == ""
     assert result.err == (
-        "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: sql: no rows in result set\n"
+        "formance-orchestration: error: not found (HTTP 500 INTERNAL_ERROR: sql: no rows in result set)\n"
     )
 
 
@@ -275,7 +275,9 @@ def test_instances_show(
 def test_instances_show_unknown_is_one_line(fake: FakeOrchestration, cli: Runner) -> None:
     result = cli("instances", "show", "does-not-exist")
     assert (result.code, result.out) == (1, "")
-    assert result.err == "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n"
+    assert result.err == (
+        "formance-orchestration: error: not found (HTTP 500 INTERNAL_ERROR: Instance not found)\n"
+    )
 
 
 def test_instances_history_shows_what_moved(
@@ -310,7 +312,9 @@ def test_instances_stage_history(
     assert cli("instances", "stage-history", instance_id, "1").out.startswith("No activities")
     missing = cli("instances", "stage-history", instance_id, "7")
     assert missing.code == 1
-    assert missing.err == "formance-orchestration: error: HTTP 404 NOT_FOUND: resource not found\n"
+    assert missing.err == (
+        "formance-orchestration: error: not found (HTTP 404 NOT_FOUND: resource not found)\n"
+    )
 
 
 def test_pending_activity_shows_retrying(
@@ -384,7 +388,9 @@ def test_wait_timeout_exits_4(fake: FakeOrchestration, cli: Runner, make_workflo
 def test_wait_unknown_instance(fake: FakeOrchestration, cli: Runner) -> None:
     result = cli("instances", "wait", "ghost", "--no-progress")
     assert result.code == 1
-    assert result.err == "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n"
+    assert result.err == (
+        "formance-orchestration: error: not found (HTTP 500 INTERNAL_ERROR: Instance not found)\n"
+    )
 
 
 # -- errors, secrets, --fake, fake serve -----------------------------------------------------------
@@ -424,7 +430,10 @@ def test_non_json_error_body(cli: Runner) -> None:
             content_type="text/plain; charset=utf-8",
         )
         result = cli("server-info")
-    assert (result.code, result.err) == (1, "formance-orchestration: error: HTTP 404: 404 page not found\n")
+    assert (result.code, result.err) == (
+        1,
+        "formance-orchestration: error: HTTP 404: 404 page not found\n",
+    )
 
 
 def test_prefix_and_base_url_are_used(cli: Runner) -> None:
@@ -515,7 +524,9 @@ def test_debug_variable_adds_a_redacted_traceback(
     monkeypatch.setenv("FORMANCE_ORCHESTRATION_DEBUG", "1")
     loud = cli("--token", "tok-abcdef", "instances", "show", "ghost")
     assert loud.code == 1
-    assert loud.err.startswith("formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n")
+    assert loud.err.startswith(
+        "formance-orchestration: error: not found (HTTP 500 INTERNAL_ERROR: Instance not found)\n"
+    )
     assert "Traceback (most recent call last)" in loud.err
     assert "tok-abcdef" not in loud.err
 

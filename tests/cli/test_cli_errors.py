@@ -75,7 +75,10 @@ def test_api_error_line_has_status_code_and_message() -> None:
         error_message="Instance not found",
         operation="getInstance",
     )
-    assert describe_exception(exc) == ("HTTP 500 INTERNAL_ERROR: Instance not found", ExitCode.API_ERROR)
+    assert describe_exception(exc) == (
+        "not found (HTTP 500 INTERNAL_ERROR: Instance not found)",
+        ExitCode.API_ERROR,
+    )
 
 
 def test_api_error_message_on_several_lines_becomes_one() -> None:

@@ -99,7 +99,9 @@ def test_script_unknown_instance_and_connection_refused_are_one_line(
 ) -> None:
     unknown = run("--base-url", server.url, "instances", "show", "nope")
     assert (unknown.returncode, unknown.stdout) == (1, "")
-    assert unknown.stderr == "formance-orchestration: error: HTTP 500 INTERNAL_ERROR: Instance not found\n"
+    assert unknown.stderr == (
+        "formance-orchestration: error: not found (HTTP 500 INTERNAL_ERROR: Instance not found)\n"
+    )
     refused = run("server-info", env=_env(FORMANCE_ORCHESTRATION_URL=f"http://127.0.0.1:{closed_port}"))
     assert refused.returncode == 1
     assert refused.stderr == (
