@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -58,6 +59,10 @@ FAKE_CLOCK_HEADER: Final[str] = "X-Fake-Clock"
 FAKE_SKIPPED_HEADER: Final[str] = "X-Fake-Skipped"
 #: Waits end when less than this is left (the hint's resolution; rounding never loops on a nanosecond).
 _WAIT_RESOLUTION: Final[float] = 0.001
+
+
+#: A ``${name}`` placeholder in a workflow's stages (as the service's interpolation reads them).
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def _header_seconds(response: requests.Response, name: str) -> float | None:
@@ -291,8 +296,13 @@ class OrchestrationClient:
         *,
         wait: bool | None = None,
         timeout: TimeoutTypes | UnsetType = UNSET,
+        check_variables: bool = False,
     ) -> RunWorkflowResponse:
         """Start an instance of a workflow (``POST /workflows/{id}/instances``). Never retried.
+
+        The service replaces a ``${name}`` the run does not give with ``""``, silently. With
+        ``check_variables=True`` the client first reads the workflow (``get_workflow``) and raises
+        ``ValueError`` naming every ``${name}`` of its stages that ``variables`` lacks.
 
         With ``wait=True`` the server answers only once the instance has ended (``?wait=true``); the
         read timeout is then `Timeout.wait_read`. The answer's ``error`` is then the wait error
@@ -302,6 +312,12 @@ class OrchestrationClient:
         :param variables: values for the ``${name}`` placeholders; None sends no body.
         :param wait: block until the instance terminates.
         """
+        if check_variables:
+            stages = unstructure(self.get_workflow(workflow_id, timeout=timeout).data.config)
+            missing = sorted(set(_VARIABLE.findall(json.dumps(stages))) - set(variables or {}))
+            if missing:
+                names = ", ".join("${" + name + "}" for name in missing)
+                raise ValueError(f"workflow {workflow_id!r} uses {names}, not given in variables")
         url = self._root + "/workflows/" + _segment(workflow_id, "workflow_id") + "/instances"
         if wait is True:
             url += "?wait=true"
