@@ -612,7 +612,11 @@ class Transport:
                     self._sleep(delay)
                     attempt += 1
                     continue
-            raise error_from_response(operation, method, url, response, token_endpoint=token_request)
+            error = error_from_response(operation, method, url, response, token_endpoint=token_request)
+            if self.auth is None and isinstance(error, AuthenticationError):
+                hint = "this client has no credentials (pass token=, or client_id= and client_secret=)"
+                error.args = (f"{error}; {hint}",)
+            raise error
 
     def _time_left(
         self, deadline: float | None, operation: str, method: str, url: str, budget: float, wait: bool

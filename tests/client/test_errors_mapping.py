@@ -179,7 +179,7 @@ def test_non_envelope_str_is_one_line_excerpt(make_client: MakeClient, rsps: res
 
 
 def test_empty_body_str(make_client: MakeClient, rsps: responses.RequestsMock) -> None:
-    err = _get_workflow_error(make_client(), rsps, status=401, body="")
+    err = _get_workflow_error(make_client(token="t"), rsps, status=401, body="")
     assert str(err) == f"getWorkflow: 401 Unauthorized, empty body (GET /api/orchestration/workflows/{WF_ID})"
 
 
