@@ -235,6 +235,10 @@ def _transport_error(
         hint = " (a waiting run: raise Timeout.wait_read)" if wait else ""
         return ReadTimeout(f"{where} got no answer within {read} s{hint} ({detail})", **kwargs)
     if isinstance(exc, rexc.ConnectionError | rexc.ChunkedEncodingError):
+        root = reason.reason if isinstance(reason, MaxRetryError) else reason
+        if isinstance(root, NewConnectionError):  # urllib3's retry text says no more than the OS error
+            cause = str(root).rsplit("new connection: ", 1)[-1]
+            return ConnectionFailed(f"{where} failed: could not connect: {one_line(cause, 200)}", **kwargs)
         return ConnectionFailed(f"{where} failed: {type(exc).__name__}: {detail}", **kwargs)
     return TransportError(f"{where} failed: {type(exc).__name__}: {detail}", **kwargs)
 
