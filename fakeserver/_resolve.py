@@ -254,22 +254,25 @@ _Interpolate = Callable[[str, Mapping[str, str]], str]
 _Schema = tuple[tuple[str, str, int, Any], ...]
 
 _ACCOUNT: _Schema = (("ID", "id", _STRING, ""), ("Ledger", "ledger", _STRING, "default"))
+
+
+def _send_side(wallet: _Schema, payment: _Schema) -> _Schema:
+    """A send source or destination: one of a wallet, an account or a payment."""
+    return (
+        ("Wallet", "wallet", _PTR, wallet),
+        ("Account", "account", _PTR, _ACCOUNT),
+        ("Payment", "payment", _PTR, payment),
+    )
+
+
 _WALLET: _Schema = (("ID", "id", _STRING, ""), ("Balance", "balance", _STRING, "main"))
 _PAYMENT_SOURCE: _Schema = (("ID", "id", _STRING, ""),)
 _PAYMENT_DESTINATION: _Schema = (
     ("PSP", "psp", _STRING, ""),
     ("Metadata", "metadata", _STRING, "stripeConnectID"),
 )
-_SOURCE: _Schema = (
-    ("Wallet", "wallet", _PTR, _WALLET),
-    ("Account", "account", _PTR, _ACCOUNT),
-    ("Payment", "payment", _PTR, _PAYMENT_SOURCE),
-)
-_DESTINATION: _Schema = (
-    ("Wallet", "wallet", _PTR, _WALLET),
-    ("Account", "account", _PTR, _ACCOUNT),
-    ("Payment", "payment", _PTR, _PAYMENT_DESTINATION),
-)
+_SOURCE: _Schema = _send_side(_WALLET, _PAYMENT_SOURCE)
+_DESTINATION: _Schema = _send_side(_WALLET, _PAYMENT_DESTINATION)
 _MONETARY: _Schema = (("Asset", "asset", _STRING, ""), ("Amount", "amount", _INT64, None))
 _SEND: _Schema = (
     ("Source", "source", _STRUCT, _SOURCE),
@@ -301,16 +304,8 @@ _PAYMENT_DESTINATION_2024: _Schema = (
     ("WaitingValidation", "waitingValidation", _BOOL, "false"),
     ("ConnectorID", "connectorId", _OPTSTRING, ""),
 )
-_SOURCE_2024: _Schema = (
-    ("Wallet", "wallet", _PTR, _WALLET_2024),
-    ("Account", "account", _PTR, _ACCOUNT),
-    ("Payment", "payment", _PTR, _PAYMENT_SOURCE),
-)
-_DESTINATION_2024: _Schema = (
-    ("Wallet", "wallet", _PTR, _WALLET_2024),
-    ("Account", "account", _PTR, _ACCOUNT),
-    ("Payment", "payment", _PTR, _PAYMENT_DESTINATION_2024),
-)
+_SOURCE_2024: _Schema = _send_side(_WALLET_2024, _PAYMENT_SOURCE)
+_DESTINATION_2024: _Schema = _send_side(_WALLET_2024, _PAYMENT_DESTINATION_2024)
 _MONETARY_2024: _Schema = (("Asset", "asset", _STRING, ""), ("Amount", "amount", _BIGINT, None))
 _SEND_2024: _Schema = (
     ("Source", "source", _STRUCT, _SOURCE_2024),

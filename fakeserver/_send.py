@@ -117,6 +117,11 @@ class StageFailed(Exception):
 SendRun = Generator[Activity, dict[str, Any] | None, None]
 
 
+def _refs(side: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+    """The account, wallet and payment of a send source or destination (None where absent)."""
+    return side.get("account"), side.get("wallet"), side.get("payment")
+
+
 def payment_account(payment_id: str) -> str:
     """The internal-ledger account a payment is imported into: ``payment:<id with "-" as "_">``."""
     return "payment:" + payment_id.replace("-", "_")
@@ -133,12 +138,8 @@ def run_send(params: Mapping[str, Any], bank: Bank) -> SendRun:
     source = params.get("source") or {}
     destination = params.get("destination") or {}
     amount = _monetary(params.get("amount"))
-    src_account, src_wallet, src_payment = source.get("account"), source.get("wallet"), source.get("payment")
-    dst_account, dst_wallet, dst_payment = (
-        destination.get("account"),
-        destination.get("wallet"),
-        destination.get("payment"),
-    )
+    src_account, src_wallet, src_payment = _refs(source)
+    dst_account, dst_wallet, dst_payment = _refs(destination)
 
     if src_payment is not None:
         if dst_payment is not None:
@@ -532,12 +533,8 @@ def _run_send_2024(params: Mapping[str, Any], bank: Bank) -> SendRun:
     amount = _monetary(params.get("amount"))
     raw = params.get("metadata")
     s = _Send2024(bank, dict(raw or {}), None if raw is None else dict(raw), params.get("timestamp"))
-    src_account, src_wallet, src_payment = source.get("account"), source.get("wallet"), source.get("payment")
-    dst_account, dst_wallet, dst_payment = (
-        destination.get("account"),
-        destination.get("wallet"),
-        destination.get("payment"),
-    )
+    src_account, src_wallet, src_payment = _refs(source)
+    dst_account, dst_wallet, dst_payment = _refs(destination)
     if src_payment is not None:
         if dst_payment is not None:
             raise StageFailed("send from payment to payment is not supported")
