@@ -86,6 +86,14 @@ def run(
         console = Console(stdout, stderr)
         if namespace.handler == "demo":
             from formance_orchestration.cli._demo import run_demo
+            from formance_orchestration.cli._errors import UsageError
+            from formance_orchestration.cli._parser import CONNECTION_OPTIONS
+
+            given = [flag for dest, flag in CONNECTION_OPTIONS.items() if hasattr(namespace, dest)]
+            if given:
+                raise UsageError(
+                    f"demo runs against an embedded fake and connects to nothing: drop {', '.join(given)}"
+                )
 
             return int(run_demo(settings, console, amount=namespace.amount))
         if namespace.handler == "verify":

@@ -133,9 +133,9 @@ def _describe_transport_error(exc: TransportError) -> str:
 
     where = exc.url or "the server"
     if isinstance(exc, errors.ConnectTimeout):
-        return f"cannot connect to {where}: no connection within the timeout (see --timeout)"
+        return f"cannot connect to {where}: no connection within the timeout (see --http-timeout)"
     if isinstance(exc, errors.RequestTimeout):
-        return f"no answer from {where} within the timeout (see --timeout)"
+        return f"no answer from {where} within the timeout (see --http-timeout)"
     cause = exc.__cause__
     reason = _reason(cause) if cause is not None else _shorten(_one_line(str(exc)))
     if isinstance(exc, errors.ConnectionFailed) and reason in _CONNECT_REASONS:

@@ -19,11 +19,29 @@ from formance_orchestration.cli._settings import (
     OUTPUT_FORMATS,
 )
 
-__all__ = ["DEFAULT_WAIT_INTERVAL", "DEFAULT_WAIT_TIMEOUT", "PROG", "build_parser"]
+__all__ = [
+    "CONNECTION_OPTIONS",
+    "DEFAULT_WAIT_INTERVAL",
+    "DEFAULT_WAIT_TIMEOUT",
+    "PROG",
+    "build_parser",
+]
 
 PROG = "formance-orchestration"
 DEFAULT_WAIT_TIMEOUT = 300.0
 DEFAULT_WAIT_INTERVAL = 1.0
+
+#: Connection options (namespace dest -> option name) that ``demo`` cannot honour: it runs in-process.
+CONNECTION_OPTIONS = {
+    "base_url": "--base-url",
+    "prefix": "--prefix",
+    "token": "--token",
+    "client_id": "--client-id",
+    "client_secret": "--client-secret",
+    "token_url": "--token-url",
+    "http_timeout": "--http-timeout",
+    "retries": "--retries",
+}
 
 _DESCRIPTION = "Manage Formance Orchestration workflows and instances from the command line."
 
@@ -87,6 +105,22 @@ def _variable(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _output_option(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "-o",
+        "--output",
+        choices=OUTPUT_FORMATS,
+        help=f"table (for people, the default) or json (API wire names, for scripts) [${ENV_OUTPUT}]",
+    )
+
+
+def _output_options() -> argparse.ArgumentParser:
+    """The output option alone, for ``demo`` (which connects to nothing)."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    _output_option(common.add_argument_group("output"))
+    return common
+
+
 def _connection_options() -> argparse.ArgumentParser:
     """Options accepted before the command and after it (no defaults: absent means "not given")."""
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
@@ -113,19 +147,14 @@ def _connection_options() -> argparse.ArgumentParser:
         "--http-timeout",
         dest="http_timeout",
         metavar="SECONDS",
-        help=f"HTTP timeout per request, same as the global --timeout [${ENV_TIMEOUT}]",
+        help=f"HTTP timeout of each request (connect, then read), in seconds [${ENV_TIMEOUT}]",
     )
     group.add_argument(
         "--retries",
         metavar="N",
         help=f"retries of a request that failed on the way (connection, 429, 502-504) [${ENV_RETRIES}]",
     )
-    group.add_argument(
-        "-o",
-        "--output",
-        choices=OUTPUT_FORMATS,
-        help=f"table (for people, the default) or json (API wire names, for scripts) [${ENV_OUTPUT}]",
-    )
+    _output_option(group)
     group.add_argument(
         "--fake",
         action="store_true",
@@ -180,24 +209,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG, description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Formatter, parents=[common]
     )
+    # Before the command, --timeout is refused with a pointer to --http-timeout (see resolve_settings):
+    # after a waiting command it is the wait limit, and one option has one meaning.
     parser.add_argument(
         "--timeout",
-        dest="http_timeout",
+        dest="misplaced_timeout",
         metavar="SECONDS",
         default=argparse.SUPPRESS,
-        help=f"HTTP timeout per request in seconds [${ENV_TIMEOUT}]",
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def leaf(
-        group: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, handler: str
+        group: argparse._SubParsersAction[argparse.ArgumentParser],
+        name: str,
+        help: str,
+        handler: str,
+        parents: argparse.ArgumentParser = common,
     ) -> argparse.ArgumentParser:
         sub = group.add_parser(
             name,
             help=help,
             description=help[:1].upper() + help[1:] + ".",
-            parents=[common],
+            parents=[parents],
             formatter_class=_Formatter,
         )
         sub.set_defaults(handler=handler)
@@ -276,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         "run a payout workflow end to end against an embedded fake and narrate it",
         "demo",
+        parents=_output_options(),
     )
     demo.add_argument("--amount", type=int, default=2500, help="amount to send, in cents (default 2500)")
     from formance_orchestration.cli._verify import add_verify_options

@@ -9,7 +9,7 @@ Environment variables:
 ``FORMANCE_CLIENT_ID``             OAuth2 client id (``--client-id``)
 ``FORMANCE_CLIENT_SECRET``         OAuth2 client secret (``--client-secret``)
 ``FORMANCE_TOKEN_URL``             OAuth2 token endpoint (``--token-url``)
-``FORMANCE_ORCHESTRATION_TIMEOUT`` HTTP timeout in seconds (``--timeout``)
+``FORMANCE_ORCHESTRATION_TIMEOUT`` HTTP timeout in seconds (``--http-timeout``)
 ``FORMANCE_ORCHESTRATION_OUTPUT``  ``table`` or ``json`` (``--output``)
 ``FORMANCE_ORCHESTRATION_RETRIES`` retries of a failed request (``--retries``)
 =================================  =====================================================
@@ -137,10 +137,15 @@ def resolve_settings(namespace: argparse.Namespace, environ: Mapping[str, str]) 
     if token is not None and client_id is not None:
         raise UsageError("give either a token or client credentials, not both")
 
+    if getattr(namespace, "misplaced_timeout", None) is not None:
+        raise UsageError(
+            "--timeout before the command is not an option: use --http-timeout SECONDS for the HTTP "
+            "timeout (after `instances wait` or `--wait`, --timeout SECONDS is how long to wait)"
+        )
     timeout_text = getattr(namespace, "http_timeout", None)
     timeout: float | None = None
     if timeout_text is not None:
-        timeout = parse_seconds(str(timeout_text), "--timeout")
+        timeout = parse_seconds(str(timeout_text), "--http-timeout")
     elif environ.get(ENV_TIMEOUT, "").strip():
         timeout = parse_seconds(environ[ENV_TIMEOUT].strip(), ENV_TIMEOUT)
 

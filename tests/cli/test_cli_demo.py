@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from formance_orchestration._converter import structure
 from formance_orchestration.models import WorkflowInstance
 
@@ -66,6 +68,34 @@ def test_demo_amount_out_of_range_is_a_usage_error(cli: Runner) -> None:
     result = cli("demo", "--amount", "20000")
     assert result.code == 2
     assert result.err == "formance-orchestration: error: --amount must be between 1 and 10000\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--base-url", "http://stack:8080", "demo"], "--base-url"),
+        (["--token", "t0k", "--http-timeout", "3", "demo"], "--token, --http-timeout"),
+        (["--prefix", "", "demo"], "--prefix"),
+    ],
+)
+def test_demo_refuses_connection_options_it_cannot_honour(cli: Runner, argv: list[str], named: str) -> None:
+    result = cli(*argv)
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        "formance-orchestration: error: demo runs against an embedded fake and connects to nothing: "
+        f"drop {named}\n"
+    )
+    assert "t0k" not in result.err
+
+
+def test_demo_help_lists_only_what_demo_uses(cli: Runner) -> None:
+    result = cli("demo", "--help")
+    assert result.code == 0
+    assert "--amount" in result.out and "--output" in result.out
+    for unused in ("--base-url", "--token", "--client-id", "--http-timeout", "--retries", "--prefix"):
+        assert unused not in result.out
+    after = cli("demo", "--base-url", "http://stack")
+    assert after.code == 2 and "unrecognized arguments: --base-url" in after.err
 
 
 def test_demo_fits_an_80_column_terminal(cli: Runner, monkeypatch: Any) -> None:

@@ -117,7 +117,7 @@ def test_connection_refused_names_url_and_cause() -> None:
 def test_timeouts() -> None:
     read = errors.ReadTimeout("slow", url="http://h/x")
     connect = errors.ConnectTimeout("never", url="http://h/x")
-    assert describe_exception(read)[0] == "no answer from http://h/x within the timeout (see --timeout)"
+    assert describe_exception(read)[0] == "no answer from http://h/x within the timeout (see --http-timeout)"
     assert describe_exception(connect)[0].startswith("cannot connect to http://h/x: no connection")
 
 

@@ -78,15 +78,34 @@ def test_empty_prefix_means_no_prefix() -> None:
     assert settings_for(["server-info", "--prefix", "/"]).prefix == ""
 
 
-def test_global_timeout_and_wait_timeout_are_different_options() -> None:
+def test_http_timeout_and_wait_timeout_are_different_options() -> None:
     namespace = build_parser().parse_args(
-        ["--timeout", "3", "instances", "wait", "abc", "--timeout", "60", "--interval", "0.5"]
+        ["--http-timeout", "3", "instances", "wait", "abc", "--timeout", "60", "--interval", "0.5"]
     )
     settings = resolve_settings(namespace, {})
     assert settings.timeout == 3.0
     assert namespace.wait_timeout == 60.0
     assert namespace.wait_interval == 0.5
     assert settings_for(["instances", "show", "x", "--http-timeout", "7"]).timeout == 7.0
+
+
+def test_timeout_before_the_command_is_refused_with_the_option_to_use(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # It used to be the HTTP timeout there and the wait limit after the command: one option, one meaning.
+    code = main(["--timeout", "3", "instances", "wait", "abc", "--timeout", "60"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert "--timeout before the command is not an option: use --http-timeout SECONDS" in err
+
+
+def test_global_help_lists_one_timeout_option(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out, _ = capsys.readouterr()
+    assert "--http-timeout SECONDS" in out
+    assert "--timeout" not in out.replace("--http-timeout", "")
+    assert "same as" not in out
 
 
 def test_client_credentials_from_environment() -> None:
@@ -119,7 +138,7 @@ def test_token_is_not_in_repr() -> None:
         (["--client-secret", "y", "server-info"], {}, "--client-id"),
         (["--token", "t", "--client-id", "x", "--client-secret", "y", "server-info"], {}, "not both"),
         (["--base-url", "localhost:8080", "server-info"], {}, "http://"),
-        (["--timeout", "0", "server-info"], {}, "--timeout"),
+        (["--http-timeout", "0", "server-info"], {}, "--http-timeout"),
         (["server-info"], {"FORMANCE_ORCHESTRATION_TIMEOUT": "soon"}, "FORMANCE_ORCHESTRATION_TIMEOUT"),
         (["server-info"], {"FORMANCE_ORCHESTRATION_OUTPUT": "yaml"}, "table, json"),
         (["--retries", "-1", "server-info"], {}, "--retries"),
