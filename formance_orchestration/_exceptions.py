@@ -293,6 +293,15 @@ class UntypedValueError(OrchestrationError, AttributeError):
     """
 
 
+class InvalidStageError(OrchestrationError, ValueError):
+    """A stage built without what the service requires of it (checked when you build it).
+
+    The service accepts such a stage when the workflow is created and fails the instance only when
+    it runs, with a Go validator text; the client refuses it up front instead. Stages read back from
+    the service are never checked: they are what the service stored.
+    """
+
+
 class WaitTimeoutError(OrchestrationError, TimeoutError):
     """`OrchestrationClient.wait_for_instance` gave up before the instance terminated.
 

@@ -12,13 +12,16 @@ from pathlib import Path
 SNIPPET = """
 from fakeserver import Engine, FakeOrchestration, ManualClock
 from formance_orchestration import (
-    NotFoundError, OrchestrationClient, StageDelay, StageSend, StageSendSource, WorkflowConfig,
+    Monetary, NotFoundError, OrchestrationClient, StageDelay, StageSend, StageSendDestination,
+    StageSendSource, WorkflowConfig,
 )
 from formance_orchestration.models import ActivityGetWallet, WorkflowInstance
 
 config: WorkflowConfig = WorkflowConfig(name="t", stages=[StageDelay(duration="1s")])
 source: StageSendSource = StageSendSource.of_account("world")
-send = StageSend(source=source)
+send = StageSend(
+    source=source, destination=StageSendDestination.of_account("a"), amount=Monetary(asset="X", amount=1)
+)
 wallet = ActivityGetWallet(id="w1")
 error: type[Exception] = NotFoundError
 engine = Engine(clock=ManualClock())
@@ -44,3 +47,23 @@ def test_downstream_code_type_checks_strictly(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_send_built_without_a_destination_is_a_type_error(tmp_path: Path) -> None:
+    module = tmp_path / "missing.py"
+    module.write_text(
+        "from formance_orchestration import StageSend, StageSendSource, StageWaitEvent\n"
+        "send = StageSend(source=StageSendSource.of_account('world'))\n"
+        "wait = StageWaitEvent()\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(module)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert 'Missing named argument "destination" for "StageSend"' in result.stdout
+    assert 'Missing named argument "event" for "StageWaitEvent"' in result.stdout

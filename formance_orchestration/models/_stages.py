@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from formance_orchestration._exceptions import InvalidStageError
 from formance_orchestration.models._common import AS_SENT, Model, Monetary, untyped_error
 
 __all__ = [
@@ -34,6 +35,15 @@ __all__ = [
     "StageWaitEvent",
     "TypedStage",
 ]
+
+
+def _exactly_one(what: str, **options: object) -> None:
+    """Refuse a built stage part unless exactly one of ``options`` is set (what the service checks
+    only when the stage runs). Decoding never calls this: it does not run ``__init__``."""
+    given = [name for name, value in options.items() if value is not None]
+    if len(given) != 1:
+        names = " and ".join(given) if given else "none"
+        raise InvalidStageError(f"{what} needs exactly one of {', '.join(options)}; got {names}")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -83,6 +93,9 @@ class StageSendSourceWallet(Model):
     name: str | None = None
     balance: str | None = None
 
+    def __attrs_post_init__(self) -> None:
+        _exactly_one("a send source wallet", id=self.id, name=self.name)
+
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageSendDestinationWallet(Model):
@@ -96,6 +109,9 @@ class StageSendDestinationWallet(Model):
     id: str | None = None
     name: str | None = None
     balance: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _exactly_one("a send destination wallet", id=self.id, name=self.name)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -142,11 +158,14 @@ class StageSendDestinationPayment(Model):
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageSendSource(Model):
-    """Where a send takes the money from: set exactly one of the three (checked at run time)."""
+    """Where a send takes the money from: exactly one of the three (`InvalidStageError` otherwise)."""
 
     account: StageSendSourceAccount | None = None
     wallet: StageSendSourceWallet | None = None
     payment: StageSendSourcePayment | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _exactly_one("a send source", account=self.account, wallet=self.wallet, payment=self.payment)
 
     @classmethod
     def of_account(cls, id: str, ledger: str | None = None) -> "StageSendSource":
@@ -180,11 +199,14 @@ class StageSendSource(Model):
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageSendDestination(Model):
-    """Where a send puts the money: set exactly one of the three (checked at run time)."""
+    """Where a send puts the money: exactly one of the three (`InvalidStageError` otherwise)."""
 
     account: StageSendDestinationAccount | None = None
     wallet: StageSendDestinationWallet | None = None
     payment: StageSendDestinationPayment | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _exactly_one("a send destination", account=self.account, wallet=self.wallet, payment=self.payment)
 
     @classmethod
     def of_account(cls, id: str, ledger: str | None = None) -> "StageSendDestination":
@@ -218,29 +240,53 @@ class StageSendDestination(Model):
         return cls(payment=StageSendDestinationPayment(psp=psp, metadata=metadata))
 
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False, init=False)
 class StageSend(Model):
     """The ``send`` stage: moves an amount from a source to a destination.
 
+    Building one without an amount raises `InvalidStageError` unless the source is a payment.
+
     :param source: where the money comes from.
     :param destination: where it goes.
-    :param amount: what is moved; may be left unset for a payment source (the payment's amount).
+    :param amount: what is moved; required unless the source is a payment (then the payment's amount).
     :param metadata: metadata added to every transaction and wallet move (stack v2.0+).
     :param timestamp: the date of every transaction and wallet move (stack v2.0+).
     """
 
     TYPE: ClassVar[str] = "send"
 
+    # Optional as read back: the service stores a stage as given (``{"send": {}}`` included).
     source: StageSendSource | None = None
     destination: StageSendDestination | None = None
     amount: Monetary | None = None
     metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
     timestamp: datetime | None = attrs.field(default=None, metadata={AS_SENT: True})
 
+    def __init__(
+        self,
+        *,
+        source: StageSendSource,
+        destination: StageSendDestination,
+        amount: Monetary | None = None,
+        metadata: dict[str, str] | None = None,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self.__attrs_init__(
+            source=source, destination=destination, amount=amount, metadata=metadata, timestamp=timestamp
+        )
+
+    def __attrs_post_init__(self) -> None:
+        if self.source is None or self.destination is None:
+            raise InvalidStageError("a send needs a source and a destination")
+        if self.amount is None and self.source.payment is None:
+            raise InvalidStageError("a send needs an amount unless its source is a payment")
+
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class StageDelay(Model):
     """The ``delay`` stage: waits for a Go duration (``"10s"``, ``"1m30s"``) or until a time.
+
+    Exactly one of the two is given (`InvalidStageError` otherwise).
 
     :param duration: a Go duration string (may be a ``${variable}``).
     :param until: an aware datetime, written as RFC 3339.
@@ -251,17 +297,27 @@ class StageDelay(Model):
     duration: str | None = None
     until: datetime | None = None
 
+    def __attrs_post_init__(self) -> None:
+        _exactly_one("a delay", duration=self.duration, until=self.until)
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
+
+@attrs.frozen(kw_only=True, repr=False, eq=False, init=False)
 class StageWaitEvent(Model):
     """The ``wait_event`` stage: waits until an event of that name is sent to the instance.
 
-    :param event: the event name (required at run time).
+    :param event: the event name (case-sensitive).
     """
 
     TYPE: ClassVar[str] = "wait_event"
 
-    event: str | None = None
+    event: str | None = None  # optional as read back: the service stores ``{"wait_event": {}}`` too
+
+    def __init__(self, *, event: str) -> None:
+        self.__attrs_init__(event=event)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.event:
+            raise InvalidStageError("a wait_event needs the name of the event")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -285,7 +341,7 @@ class StageUpdateAccount(Model):
     metadata: dict[str, str] | None = attrs.field(default=None, metadata={AS_SENT: True})
 
 
-@attrs.frozen(kw_only=True, repr=False, eq=False)
+@attrs.frozen(kw_only=True, repr=False, eq=False, init=False)
 class StageUpdate(Model):
     """The ``update`` stage (stack v2.0+): adds metadata to a ledger account (``AddAccountMetadata``).
 
@@ -294,7 +350,14 @@ class StageUpdate(Model):
 
     TYPE: ClassVar[str] = "update"
 
-    account: StageUpdateAccount | None = None
+    account: StageUpdateAccount | None = None  # optional as read back
+
+    def __init__(self, *, account: StageUpdateAccount) -> None:
+        self.__attrs_init__(account=account)
+
+    def __attrs_post_init__(self) -> None:
+        if self.account is None:
+            raise InvalidStageError("an update needs the account to change")
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)

@@ -326,7 +326,8 @@ def test_integer_texts_are_what_the_former_regex_accepted(text: str) -> None:
 
 def test_stage_amounts_keep_variables_inline() -> None:
     stage = structure({"stages": [{"send": {"amount": {"amount": "${a}", "asset": "X"}}}]}, WorkflowConfig)
-    assert stage.stages == [StageSend(amount=Monetary(asset="X", amount="${a}"))]
+    assert stage.stages is not None and isinstance(stage.stages[0], StageSend)
+    assert stage.stages[0].amount == Monetary(asset="X", amount="${a}")
     delay = structure({"stages": [{"delay": {"until": T2}}]}, WorkflowConfig).stages
     assert delay == [StageDelay(until=datetime(2023, 4, 13, 8, 41, tzinfo=UTC))]
 

@@ -33,6 +33,8 @@ from formance_orchestration.models import (
     RawActivity,
     RawStage,
     StageSend,
+    StageSendDestination,
+    StageSendSource,
     StageUpdate,
     StageUpdateAccount,
     Transaction,
@@ -335,8 +337,9 @@ def test_payment_nulls_and_send_timestamp_null_are_kept() -> None:
 
 
 def test_models_built_in_code_omit_unset_fields() -> None:
-    stage = StageSend(timestamp=None, metadata=None)
-    assert unstructure(stage) == {}
+    source, destination = StageSendSource.of_payment("p"), StageSendDestination.of_account("a")
+    stage = StageSend(source=source, destination=destination, timestamp=None, metadata=None)
+    assert unstructure(stage) == {"source": {"payment": {"id": "p"}}, "destination": {"account": {"id": "a"}}}
     assert unstructure(structure({"timestamp": None}, StageSend)) == {"timestamp": None}
 
 

@@ -8,8 +8,10 @@ from typing import Any
 import attrs
 import pytest
 
+from formance_orchestration import InvalidStageError, OrchestrationError
 from formance_orchestration._converter import structure, structure_stage, unstructure, unstructure_stage
 from formance_orchestration.models import (
+    STAGE_TYPES,
     Monetary,
     RawStage,
     Stage,
@@ -24,6 +26,7 @@ from formance_orchestration.models import (
     StageSendSourceAccount,
     StageSendSourcePayment,
     StageSendSourceWallet,
+    StageUpdate,
     StageWaitEvent,
     Workflow,
     WorkflowConfig,
@@ -105,7 +108,6 @@ SEND_KINDS: list[tuple[StageSend, dict[str, Any]]] = [
             "amount": {"asset": "EUR/2", "amount": "${amount}"},
         },
     ),
-    (StageSend(), {}),
 ]
 
 
@@ -127,9 +129,7 @@ OTHER_KINDS: list[tuple[Stage, dict[str, Any]]] = [
         StageDelay(until=datetime(2023, 6, 1, 8, 30, 0, 120000, tzinfo=timezone(timedelta(hours=2)))),
         {"delay": {"until": "2023-06-01T08:30:00.12+02:00"}},
     ),
-    (StageDelay(), {"delay": {}}),
     (StageWaitEvent(event="go"), {"wait_event": {"event": "go"}}),
-    (StageWaitEvent(), {"wait_event": {}}),
     (StageNoOp(), {"noop": {}}),
     (
         RawStage(type="webhook", params={"url": "https://x.invalid", "n": [1, 2]}),
@@ -217,21 +217,78 @@ def test_numeric_string_amounts_and_big_ints_decode_to_int() -> None:
     assert unstructure(stage)["amount"]["amount"] == big
 
 
-@pytest.mark.parametrize(
-    ("kind", "empty"),
-    [("send", StageSend()), ("delay", StageDelay()), ("wait_event", StageWaitEvent()), ("noop", StageNoOp())],
-)
-def test_null_stage_value_reads_as_an_empty_stage(kind: str, empty: Stage) -> None:
-    # the service treats a null stage value as {}
+@pytest.mark.parametrize("kind", ["send", "delay", "wait_event", "noop", "update"])
+def test_null_stage_value_reads_as_an_empty_stage(kind: str) -> None:
+    # the service treats a null stage value as {} and stores such a stage as given: read back, it is
+    # typed with every field unset, though a builder would refuse it
     stage = structure_stage({kind: None})
-    assert stage == empty
+    assert type(stage) is STAGE_TYPES[kind]
+    assert attrs.asdict(stage) == dict.fromkeys(attrs.asdict(stage))  # type: ignore[arg-type]
     assert unstructure_stage(stage) == {kind: {}}
 
 
 def test_null_fields_inside_a_stage_read_as_unset() -> None:
     stage = structure_stage({"send": {"amount": None, "destination": None, "source": {"account": None}}})
-    assert stage == StageSend(source=StageSendSource())
-    assert structure_stage({"delay": {"duration": None, "until": None}}) == StageDelay()
+    assert isinstance(stage, StageSend)
+    assert (stage.amount, stage.destination) == (None, None)
+    assert stage.source is not None and attrs.asdict(stage.source) == dict.fromkeys(
+        ["account", "wallet", "payment"]
+    )
+    delay = structure_stage({"delay": {"duration": None, "until": None}})
+    assert isinstance(delay, StageDelay) and (delay.duration, delay.until) == (None, None)
+
+
+ACCOUNT_A, ACCOUNT_B = StageSendSource.of_account("a"), StageSendDestination.of_account("b")
+MONEY = Monetary(asset="USD/2", amount=1)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: StageSend(source=ACCOUNT_A, destination=ACCOUNT_B),
+            "a send needs an amount unless its source is a payment",
+        ),
+        (
+            lambda: StageSend(source=None, destination=ACCOUNT_B, amount=MONEY),
+            "a send needs a source and a destination",
+        ),
+        (lambda: StageSendSource(), "a send source needs exactly one of account, wallet, payment; got none"),
+        (
+            lambda: StageSendDestination(
+                account=StageSendDestinationAccount(id="a"), wallet=StageSendDestinationWallet(id="w")
+            ),
+            "a send destination needs exactly one of account, wallet, payment; got account and wallet",
+        ),
+        (lambda: StageSendSource.of_wallet(), "a send source wallet needs exactly one of id, name; got none"),
+        (lambda: StageSendDestination.of_wallet("w1", name="main-wallet"), "got id and name"),
+        (lambda: StageDelay(), "a delay needs exactly one of duration, until; got none"),
+        (lambda: StageDelay(duration="1s", until=datetime(2030, 1, 1, tzinfo=UTC)), "got duration and until"),
+        (lambda: StageWaitEvent(event=""), "a wait_event needs the name of the event"),
+        (lambda: StageUpdate(account=None), "an update needs the account to change"),
+    ],
+)
+def test_builders_refuse_what_the_service_would_fail_at_run_time(build: Any, message: str) -> None:
+    with pytest.raises(InvalidStageError) as caught:
+        build()
+    assert message in str(caught.value)
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, OrchestrationError)
+
+
+def test_builders_accept_what_the_service_runs() -> None:
+    payment = StageSend(source=StageSendSource.of_payment("p"), destination=ACCOUNT_B)  # its amount
+    assert payment.amount is None
+    assert StageSend(source=ACCOUNT_A, destination=ACCOUNT_B, amount=Monetary(asset="X", amount="${a}"))
+    assert StageSendSource.of_wallet(name="main-wallet").wallet is not None
+    assert StageDelay(duration="${wait}").duration == "${wait}"
+    assert StageWaitEvent(event="go").event == "go"
+
+
+def test_a_stage_the_service_would_refuse_is_still_sent_as_a_raw_stage() -> None:
+    stage = RawStage(type="send", params={"source": {"account": {"id": "a"}}})
+    assert unstructure(WorkflowConfig(stages=[stage])) == {
+        "stages": [{"send": {"source": {"account": {"id": "a"}}}}]
+    }
 
 
 @pytest.mark.parametrize(

@@ -228,9 +228,13 @@ def test_failing_sends_and_retried_activities_decode_typed(
         send(version, StageSendSource.of_account("users:003"), DESTINATIONS["account"], 10**6),  # no funds
         send(version, StageSendSource.of_payment("pay1"), DESTINATIONS["payment"]),  # payment to payment
         send(version, StageSendSource.of_wallet("bob"), DESTINATIONS["payment"]),  # no Stripe metadata
-        StageSend(
-            source=StageSendSource.of_account("users:001"), destination=DESTINATIONS["account"]
-        ),  # no amount
+        RawStage(  # no amount: the builder refuses it, the service takes it and fails the run
+            type="send",
+            params={
+                "source": {"account": {"id": "users:001"}},
+                "destination": unstructure(DESTINATIONS["account"]),
+            },
+        ),
     ]
     retried = 0
     for stage in failing:
