@@ -35,17 +35,11 @@ def parse_workflow_config(text: str, source: str) -> dict[str, Any]:
         raise UsageError(f"{source}: the file is empty, expected a workflow config ({{name, stages}})")
     data: Any
     try:
-        data = json.loads(text)
-    except ValueError:
-        import yaml
-
-        try:
-            data = _yaml_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise UsageError(f"{source}: not valid YAML or JSON{where}: {problem}") from None
+        data = _parse(text, source)
+    except RecursionError:
+        raise UsageError(
+            f"{source}: nested too deeply to read (a workflow config is a few levels deep)"
+        ) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise UsageError(f"{source}: expected a mapping with 'name' and 'stages', got {kind}")
@@ -53,6 +47,21 @@ def parse_workflow_config(text: str, source: str) -> dict[str, Any]:
     if stages is not None and not isinstance(stages, list):
         raise UsageError(f"{source}: 'stages' must be a list of one-key mappings")
     return data
+
+
+def _parse(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        import yaml
+
+        try:
+            return _yaml_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise UsageError(f"{source}: not valid YAML or JSON{where}: {problem}") from None
 
 
 def load_workflow_config(path: str, stdin: TextIO) -> dict[str, Any]:

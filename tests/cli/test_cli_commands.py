@@ -120,6 +120,24 @@ def test_workflows_create_bad_file_is_usage_error(
     assert fake.calls == []
 
 
+@pytest.mark.parametrize("suffix", ["json", "yaml"])
+def test_workflows_create_file_nested_too_deep_is_one_usage_line(
+    fake: FakeOrchestration, cli: Runner, tmp_path: Path, suffix: str
+) -> None:
+    depth = 200_000
+    path = tmp_path / f"deep.{suffix}"
+    nested = "[" * depth + "]" * depth
+    path.write_text('{"name": "x", "stages": ' + nested + "}" if suffix == "json" else f"stages: {nested}\n")
+    result = cli("workflows", "create", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == (
+        f"formance-orchestration: error: {path}: nested too deeply to read "
+        "(a workflow config is a few levels deep)\n"
+    )
+    assert "Recursion" not in result.err
+    assert fake.calls == []
+
+
 def test_workflows_list(
     fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
 ) -> None:
