@@ -1,6 +1,7 @@
 """A downstream project as a user writes it (issue 15, done-when): an app module that builds its own
 client, and its tests using the plugin's fixtures next to ``@responses.activate``; the project runs
-under pytest (items 1-3) and type-checks under ``mypy --strict`` (item 4)."""
+under pytest (items 1-4: a stage built without what the service requires is refused) and
+type-checks under ``mypy --strict`` (item 4)."""
 
 from __future__ import annotations
 
@@ -63,8 +64,10 @@ import time
 import responses
 
 import payout_app
+import pytest
+
 from fakeserver import FakeOrchestration, FakeServer
-from formance_orchestration import OrchestrationClient, StageSend
+from formance_orchestration import InvalidStageError, OrchestrationClient, StageDelay, StageSend
 
 
 def test_the_payout_waits_out_its_hour_in_virtual_time(orchestration_fake: FakeOrchestration) -> None:
@@ -99,13 +102,18 @@ def test_a_real_server_next_to_the_fake(
     orchestration_fake.mock.add_passthru("http://127.0.0.1")
     with OrchestrationClient(orchestration_server.url) as client:
         assert client.get_server_info().version
+
+
+def test_a_delay_without_its_duration_is_refused_when_built() -> None:
+    with pytest.raises(InvalidStageError, match="exactly one of duration, until"):
+        StageDelay()
 """
 
 
 def test_the_downstream_project_passes_and_type_checks(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(payout_app=APP, test_payout=TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
     cache = Path(__file__).resolve().parents[2] / ".mypy_cache"
     files = [str(pytester.path / "payout_app.py"), str(pytester.path / "test_payout.py")]
