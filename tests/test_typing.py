@@ -36,16 +36,17 @@ with FakeOrchestration() as fake:
 """
 
 
+def _mypy_strict(module: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``mypy --strict`` on one module from the project root."""
+    command = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), str(module)]
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(command, capture_output=True, text=True, cwd=root, timeout=300)
+
+
 def test_downstream_code_type_checks_strictly(tmp_path: Path) -> None:
     module = tmp_path / "downstream.py"
     module.write_text(SNIPPET, encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(module)],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=300,
-    )
+    result = _mypy_strict(module, tmp_path / "cache")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -57,13 +58,7 @@ def test_a_send_built_without_a_destination_is_a_type_error(tmp_path: Path) -> N
         "wait = StageWaitEvent()\n",
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(module)],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        timeout=300,
-    )
+    result = _mypy_strict(module, tmp_path / "cache")
     assert result.returncode == 1
     assert 'Missing named argument "destination" for "StageSend"' in result.stdout
     assert 'Missing named argument "event" for "StageWaitEvent"' in result.stdout
