@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 __all__ = [
     "configure_converter",
     "converter",
+    "field_hooks_of",
     "make_structure_fn",
     "structure",
     "structure_owned",
@@ -101,6 +102,8 @@ _INLINE_TYPE = "_formance_inline_type"
 # Marker on the stage list hook and the activity wrapper hooks: what inlining them needs.
 _INLINE_STAGES = "_formance_inline_stages"
 _INLINE_WRAPPED = "_formance_inline_wrapped"
+# Marker on a generated function given field hooks: (its type, the hooks), for the typed fast path.
+_FIELD_HOOKS = "_formance_field_hooks"
 
 
 def wire_name(field: attrs.Attribute[Any]) -> str:
@@ -660,7 +663,16 @@ def make_structure_fn(
     )
     if not field_hooks and not consume:
         setattr(fn, _INLINE_TYPE, cls)  # other functions may inline this one's code
+    elif not consume:
+        setattr(fn, _FIELD_HOOKS, (cls, dict(field_hooks or {})))
     return fn
+
+
+def field_hooks_of(c: cattrs.Converter, cls: type[Any]) -> dict[str, StructureHook] | None:
+    """The field hooks of the generated function the converter ``c`` has for ``cls`` (``None`` when
+    its function is not generated with field hooks)."""
+    marker = getattr(c.get_structure_hook(cls), _FIELD_HOOKS, None)
+    return marker[1] if marker is not None and marker[0] is cls else None
 
 
 def _make_value_fn(t: Any, c: cattrs.Converter, *, optional: bool = False) -> StructureHook:

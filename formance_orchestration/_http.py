@@ -67,6 +67,7 @@ from formance_orchestration._exceptions import (
     ValidationError,
     one_line,
 )
+from formance_orchestration._typed import Fallback, typed_decoder
 
 __all__ = [
     "LOGGER_NAME",
@@ -442,7 +443,13 @@ class Transport:
     ) -> T:
         """Decode a 2xx answer as ``cls``; anything undecodable raises `DecodeError` naming ``operation``."""
         content = response.content
+        fast = typed_decoder(cls)
         with paused_collector:  # the collections decoding triggers are most of its time
+            if fast is not None:
+                try:
+                    return fast(content, envelope)
+                except Fallback:
+                    pass  # the ordinary way below gives the model or the error
             try:
                 payload = loads(content)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError

@@ -131,6 +131,20 @@ def _record_collector(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
         return structure(data, cls)
 
     monkeypatch.setattr(_http, "structure_owned", recording)
+    typed_decoder = _http.typed_decoder
+
+    def recording_typed(cls: Any) -> Any:
+        fast = typed_decoder(cls)
+        if fast is None:
+            return None
+
+        def decode(content: bytes, envelope: bool) -> Any:
+            states.append(gc.isenabled())
+            return fast(content, envelope)
+
+        return decode
+
+    monkeypatch.setattr(_http, "typed_decoder", recording_typed)
     return states
 
 

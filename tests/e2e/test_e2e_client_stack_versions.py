@@ -45,7 +45,8 @@ from formance_orchestration import (
     ValidationError,
     WorkflowConfig,
 )
-from formance_orchestration._converter import unstructure
+from formance_orchestration._converter import structure, unstructure
+from formance_orchestration._typed import typed_decoder
 
 USD = "USD/2"
 # the versions with the stack v2.0+ send stage and update stage, and those with soft delete
@@ -117,6 +118,8 @@ class Checked:
             assert len(self.recorder.raw) == before + 1, where
             assert untyped(result) == [], (where, untyped(result))
             assert unstructure(result) == json.loads(raw), where
+            fast = typed_decoder(type(result))  # the client's fast path took it, and agrees
+            assert fast is not None and fast(raw, False) == structure(json.loads(raw), type(result)), where
             self.recorder.checked += 1
             return result
 
