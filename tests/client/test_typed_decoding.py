@@ -204,3 +204,68 @@ def test_stages_and_activities_are_typed_by_the_converter_in_the_fast_path() -> 
     workflow = _fast(GetWorkflowResponse, json.dumps(body).encode()).data
     assert [type(stage) for stage in workflow.config.stages or []] == [StageSend]
     assert workflow == structure(body, GetWorkflowResponse).data
+
+
+def _history_body(*items: dict[str, Any]) -> bytes:
+    return json.dumps({"data": list(items)}).encode()
+
+
+def _activity(**changes: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": "GetWallet",
+        "input": {"GetWallet": {"id": "w1"}},
+        "output": None,
+        "terminated": True,
+        "startedAt": T0,
+        "attempt": 1,
+    }
+    item.update(changes)
+    return item
+
+
+def test_activity_inputs_and_outputs_are_typed_on_first_read_as_an_eager_decode_types_them() -> None:
+    from formance_orchestration.models._history import Deferred
+
+    content = BODIES.stage_history_bytes
+    lazy = _fast(GetWorkflowInstanceHistoryStageResponse, content).data
+    slot = WorkflowInstanceHistoryStage.__dict__["input"].slot
+    assert all(type(slot.__get__(item)) is Deferred for item in lazy)  # nothing typed yet
+    eager = structure(json.loads(content), GetWorkflowInstanceHistoryStageResponse).data
+    for item, expected in zip(lazy, eager, strict=True):
+        assert item.input == expected.input and item.output == expected.output
+        assert item.input is item.input  # typed once, then kept
+        assert type(slot.__get__(item)) is not Deferred
+    assert lazy == eager
+
+
+def test_a_deferred_activity_read_by_threads_at_once_is_typed_once() -> None:
+    import threading
+
+    item = _fast(GetWorkflowInstanceHistoryStageResponse, _history_body(_activity())).data[0]
+    seen: list[Any] = []
+    start = threading.Barrier(8)
+
+    def read() -> None:
+        start.wait()
+        seen.append(item.input)
+
+    workers = [threading.Thread(target=read) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len({id(value) for value in seen}) == 1 and type(seen[0]).__name__ == "ActivityGetWallet"
+
+
+def test_a_deferred_activity_that_does_not_fit_reads_raw_and_a_non_object_fails_at_the_call(
+    client: OrchestrationClient, rsps: responses.RequestsMock
+) -> None:
+    misfit = _activity(input={"GetWallet": {"id": 5}}, output={"Unknown": {"a": 1}})
+    item = _fast(GetWorkflowInstanceHistoryStageResponse, _history_body(misfit)).data[0]
+    assert type(item.input).__name__ == "RawActivity" and item.input.raw == {"GetWallet": {"id": 5}}
+    assert type(item.output).__name__ == "RawActivity" and item.output.raw == {"Unknown": {"a": 1}}
+    url = ROOT + "/instances/i/stages/0/history"
+    rsps.add(responses.GET, url, body=_history_body(_activity(input=["GetWallet"])))
+    with pytest.raises(DecodeError) as raised:
+        client.get_instance_stage_history("i", 0)
+    assert "expected an object, got list" in str(raised.value)
