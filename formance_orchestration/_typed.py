@@ -22,13 +22,12 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import MemberDescriptorType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
 import attrs
 
 from formance_orchestration._converter import (
     _INLINE_TYPE,
-    _INLINE_WRAPPED,
     _SET_SENT,
     _builder,
     _converter,
@@ -42,7 +41,6 @@ from formance_orchestration._converter import (
 )
 from formance_orchestration._datetime import parse_datetime
 from formance_orchestration.models._common import AS_SENT
-from formance_orchestration.models._history import Deferred
 
 if TYPE_CHECKING:
     import cattrs
@@ -115,10 +113,6 @@ _PASSTHROUGH = {str: str, bool: bool, int: int, Any: Any, dict[str, Any]: dict[s
 _PASSTHROUGH[dict[str, str]] = dict[str, Any]
 
 
-def _fail() -> NoReturn:
-    raise Fallback
-
-
 def _list_of(t: Any) -> Any:
     return list[t]
 
@@ -144,8 +138,6 @@ class _Mirrors:
             "__utc": UTC,
             "__unset": msgspec.UNSET,
             "__fallback": Fallback,
-            "__fail": _fail,
-            "__deferred": Deferred,
         }
         self.count = 0
 
@@ -205,10 +197,6 @@ class _Mirrors:
         fn, tname = self.name("h", hook), self.name("t", t)
         return lambda var: f"{fn}({var}, {tname})"
 
-    def deferred(self, hook: Callable[[Any, Any], Any]) -> Callable[[str], str]:
-        fn = self.name("h", hook)
-        return lambda var: f"{var} = __deferred({var}, {fn}) if {var}.__class__ is dict else __fail()"
-
     def model(self, cls: Any) -> tuple[Any, Callable[[Any], Any], Callable[[list[Any]], list[Any]]]:
         """The mirror struct of the model ``cls``, the function turning one into a ``cls`` and the
         function turning a list of them into a list of ``cls``."""
@@ -249,10 +237,7 @@ class _Mirrors:
             inner = f.type if default is attrs.NOTHING else (_optional_arg(f.type) or f.type)
             hook = hooks.get(f.name)
             mt: Any
-            if hook is not None and getattr(hook, _INLINE_WRAPPED, None) is not None:
-                # an activity wrapper: checked to be an object now, typed on first read
-                mt, convert = Any, self.deferred(hook)
-            elif hook is not None:
+            if hook is not None:
                 mt, convert = Any, self.delegate(hook, None)
             elif inner is datetime:
                 mt, convert = str, None

@@ -1,9 +1,7 @@
 """Instance history (one item per started stage) and stage history (one item per activity)."""
 
-import threading
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 
@@ -94,50 +92,3 @@ class WorkflowInstanceHistoryStage(Model):
         :raises TypeError: naming what the output is (``NoneType`` when absent) when it is not a ``cls``.
         """
         return _narrowed(self.output, cls, f"the output of {self.name}")
-
-
-class Deferred:
-    """A wire value whose typed form is built on first read (see :class:`_DeferredField`)."""
-
-    __slots__ = ("hook", "value")
-
-    def __init__(self, value: Any, hook: Callable[[Any, Any], Any]) -> None:
-        self.value = value
-        self.hook = hook
-
-
-class _DeferredField:
-    """The slot of a field that may hold a :class:`Deferred`: reading it types the value once.
-
-    The decoder stores activity inputs and outputs of a stage history this way, already checked to
-    be objects (the only error they can give); typing them never fails (a value that does not fit
-    gives a ``RawActivity``), so reading them later gives what an eager decode would have given.
-    """
-
-    __slots__ = ("slot",)
-
-    def __init__(self, slot: Any) -> None:
-        self.slot = slot
-
-    def __get__(self, obj: Any, owner: Any = None) -> Any:
-        if obj is None:
-            return self.slot
-        value = self.slot.__get__(obj, owner)
-        if value.__class__ is Deferred:
-            with _typing_lock:  # one typed value per field, even when threads read it at once
-                value = self.slot.__get__(obj, owner)
-                if value.__class__ is Deferred:
-                    value = value.hook(value.value, None)
-                    self.slot.__set__(obj, value)
-        return value
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        self.slot.__set__(obj, value)
-
-    def __delete__(self, obj: Any) -> None:
-        self.slot.__delete__(obj)
-
-
-_typing_lock = threading.RLock()
-for _name in ("input", "output"):
-    setattr(WorkflowInstanceHistoryStage, _name, _DeferredField(getattr(WorkflowInstanceHistoryStage, _name)))
