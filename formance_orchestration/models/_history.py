@@ -59,7 +59,6 @@ class WorkflowInstanceHistoryStage(Model):
     (:class:`ActivityCreateTransactionOutput`), ``None`` when absent. An activity unknown to this
     client, or a value that does not fit its type, gives a :class:`RawActivity` holding the wire
     wrapper; reading a typed field from it raises :class:`~formance_orchestration.UntypedValueError`.
-    A decoded item types ``input`` and ``output`` on their first read (see :class:`_DeferredField`).
 
     :param name: the activity name, e.g. ``CreateTransaction``.
     :param attempt: ``1`` for completed activities; the current attempt for a pending one.
