@@ -40,6 +40,16 @@ def parse_workflow_config(text: str, source: str) -> dict[str, Any]:
         raise UsageError(
             f"{source}: nested too deeply to read (a workflow config is a few levels deep)"
         ) from None
+    try:
+        json.dumps(data)  # what is sent must be JSON: no YAML alias that contains itself
+    except ValueError as exc:
+        raise UsageError(f"{source}: cannot be sent as JSON: {exc} (a YAML alias inside itself?)") from None
+    except TypeError as exc:  # e.g. a YAML !!binary or !!set value
+        raise UsageError(f"{source}: cannot be sent as JSON: {exc}") from None
+    except RecursionError:
+        raise UsageError(
+            f"{source}: nested too deeply to read (a workflow config is a few levels deep)"
+        ) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise UsageError(f"{source}: expected a mapping with 'name' and 'stages', got {kind}")
@@ -62,6 +72,8 @@ def _parse(text: str, source: str) -> Any:
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             raise UsageError(f"{source}: not valid YAML or JSON{where}: {problem}") from None
+        except ValueError as exc:  # a value PyYAML cannot build, e.g. an integer of 5,000 digits
+            raise UsageError(f"{source}: not valid YAML or JSON: {exc}") from None
 
 
 def load_workflow_config(path: str, stdin: TextIO) -> dict[str, Any]:

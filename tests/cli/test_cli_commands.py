@@ -138,6 +138,29 @@ def test_workflows_create_file_nested_too_deep_is_one_usage_line(
     assert fake.calls == []
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: x\nstages:\n  - noop: {}\n    n: " + "9" * 5000 + "\n",
+            "not valid YAML or JSON: Exceeds the limit",
+        ),
+        ("name: x\nstages: &s\n  - send: *s\n", "cannot be sent as JSON: Circular reference detected"),
+        ("name: x\nstages:\n  - noop: !!binary aGk=\n", "cannot be sent as JSON: Object of type bytes"),
+    ],
+)
+def test_workflows_create_file_that_is_not_json_data_is_one_usage_line(
+    fake: FakeOrchestration, cli: Runner, tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(text)
+    result = cli("workflows", "create", str(path))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(f"formance-orchestration: error: {path}: {message}")
+    assert result.err.count("\n") == 1 and "ValueError" not in result.err
+    assert fake.calls == []
+
+
 def test_workflows_list(
     fake: FakeOrchestration, cli: Runner, make_workflow: MakeWorkflow, send_stage: dict[str, Any]
 ) -> None:
