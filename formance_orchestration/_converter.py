@@ -353,7 +353,34 @@ class _WrappedCodec:
         self.raw = raw  # wrapper -> RawActivity (what this client could not type)
 
 
-class _StructureEmitter:
+class _CodeGen:
+    """What the two code generators (this emitter and ``_typed``'s mirrors) share: the generated
+    code's globals, a fresh global name per value, and compiling source that tracebacks can show."""
+
+    def __init__(self, globs: Mapping[str, Any]) -> None:
+        self.globs: dict[str, Any] = {
+            "__new": _new,
+            "__amount": _structure_amount,
+            "__fromiso": _fromisoformat,
+            "__parse_dt": parse_datetime,
+            "__utc": UTC,
+            **globs,
+        }
+        self.count = 0
+
+    def name(self, prefix: str, value: Any) -> str:
+        self.count += 1
+        name = f"__{prefix}{self.count}"
+        self.globs[name] = value
+        return name
+
+    def run(self, source: str, filename: str) -> None:
+        """Execute ``source`` in the globals, registered with ``linecache`` under ``filename``."""
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), self.globs)
+
+
+class _StructureEmitter(_CodeGen):
     """Writes the source of one structuring function; the code of nested types is written inline.
 
     Variables by depth ``d``: ``o{d}`` the dict of the model built at ``d``, ``x{d}`` that model,
@@ -368,26 +395,16 @@ class _StructureEmitter:
         self.field_hooks = field_hooks
         self.consume = consume  # empty the top-level lists while decoding them (see structure_owned)
         self.lines: list[str] = []
-        self.globs: dict[str, Any] = {
-            "__new": _new,
-            "__as_dict": _as_dict,
-            "__bad": _bad,
-            "__not_array": _not_array,
-            "__not_object": _not_object,
-            "__coerce_int": _coerce_int,
-            "__amount": _structure_amount,
-            "__str": _structure_str,
-            "__fromiso": _fromisoformat,
-            "__parse_dt": parse_datetime,
-            "__utc": UTC,
-        }
-        self.count = 0
-
-    def name(self, prefix: str, value: Any) -> str:
-        self.count += 1
-        name = f"__{prefix}{self.count}"
-        self.globs[name] = value
-        return name
+        super().__init__(
+            {
+                "__as_dict": _as_dict,
+                "__bad": _bad,
+                "__not_array": _not_array,
+                "__not_object": _not_object,
+                "__coerce_int": _coerce_int,
+                "__str": _structure_str,
+            }
+        )
 
     def marker(self, t: Any, marker: str) -> Any:
         """The ``marker`` attribute of the converter's hook for ``t`` (``None`` when it has none)."""
@@ -620,9 +637,7 @@ class _StructureEmitter:
             out.append(f"{indent}else: __not_object({v})")
 
     def compile_fn(self, name: str, filename: str) -> Callable[[Any, Any], Any]:
-        source = "\n".join(self.lines) + "\n"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), self.globs)
+        self.run("\n".join(self.lines) + "\n", filename)
         fn: Callable[[Any, Any], Any] = self.globs[name]
         return fn
 

@@ -17,10 +17,9 @@ converter's own function for that type, as the ordinary path does.
 
 from __future__ import annotations
 
-import linecache
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MemberDescriptorType
 from typing import TYPE_CHECKING, Any, TypeVar, get_args, get_origin
 
@@ -30,6 +29,7 @@ from formance_orchestration._converter import (
     _INLINE_TYPE,
     _SET_SENT,
     _builder,
+    _CodeGen,
     _converter,
     _list_arg,
     _new,
@@ -39,7 +39,6 @@ from formance_orchestration._converter import (
     field_hooks_of,
     wire_name,
 )
-from formance_orchestration._datetime import parse_datetime
 from formance_orchestration.models._common import AS_SENT
 
 if TYPE_CHECKING:
@@ -121,7 +120,7 @@ def _dict_of(t: Any) -> Any:
     return dict[str, t]
 
 
-class _Mirrors:
+class _Mirrors(_CodeGen):
     """Builds the mirror struct and the converting function of each model, once per decoder."""
 
     def __init__(self, c: cattrs.Converter, msgspec: Any) -> None:
@@ -129,23 +128,7 @@ class _Mirrors:
         self.msgspec = msgspec
         self.done: dict[Any, tuple[Any, Callable[[Any], Any], Callable[[list[Any]], list[Any]]]] = {}
         self.building: set[Any] = set()
-        self.globs: dict[str, Any] = {
-            "__new": _new,
-            "__amount": _structure_amount,
-            "__ts": _structure_datetime,
-            "__fromiso": datetime.fromisoformat,
-            "__parse_dt": parse_datetime,
-            "__utc": UTC,
-            "__unset": msgspec.UNSET,
-            "__fallback": Fallback,
-        }
-        self.count = 0
-
-    def name(self, prefix: str, value: Any) -> str:
-        self.count += 1
-        name = f"__{prefix}{self.count}"
-        self.globs[name] = value
-        return name
+        super().__init__({"__ts": _structure_datetime, "__unset": msgspec.UNSET, "__fallback": Fallback})
 
     def mirrorable(self, t: Any) -> bool:
         """Whether ``t`` is a model whose converter function is generated (and not being mirrored)."""
@@ -299,8 +282,7 @@ class _Mirrors:
         lines += [*("  " + line for line in out), "    append(x)", "  return result"]
         source = "\n".join(lines) + "\n"
         filename = f"<formance_orchestration typed {cls.__module__}.{cls.__qualname__}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        exec(compile(source, filename, "exec"), self.globs)
+        self.run(source, filename)
         return (
             struct,
             self.globs.pop(f"convert_{cls.__name__}"),

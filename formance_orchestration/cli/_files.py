@@ -36,20 +36,15 @@ def parse_workflow_config(text: str, source: str) -> dict[str, Any]:
     data: Any
     try:
         data = _parse(text, source)
+        json.dumps(data)  # what is sent must be JSON: no YAML alias that contains itself
     except RecursionError:
         raise UsageError(
             f"{source}: nested too deeply to read (a workflow config is a few levels deep)"
         ) from None
-    try:
-        json.dumps(data)  # what is sent must be JSON: no YAML alias that contains itself
-    except ValueError as exc:
+    except ValueError as exc:  # json.dumps: _parse turns its own ValueErrors into UsageError
         raise UsageError(f"{source}: cannot be sent as JSON: {exc} (a YAML alias inside itself?)") from None
     except TypeError as exc:  # e.g. a YAML !!binary or !!set value
         raise UsageError(f"{source}: cannot be sent as JSON: {exc}") from None
-    except RecursionError:
-        raise UsageError(
-            f"{source}: nested too deeply to read (a workflow config is a few levels deep)"
-        ) from None
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else type(data).__name__
         raise UsageError(f"{source}: expected a mapping with 'name' and 'stages', got {kind}")
