@@ -70,6 +70,7 @@ POST     /_fake/payments                                      create a payment: 
                                                               <other Payment fields>?}``
 GET      /_fake/payments/{id}                                 the payment
 GET      /_fake/stripe/transfers                              the Stripe transfers made so far
+GET      /_fake/transfer-initiations                          the transfer initiations made so far
 POST     /_fake/auth/revoke                                   ``{"token"?}``: revoke one issued token, or
                                                               all (400 when auth is off)
 =======  ===================================================  ==============================================
@@ -771,6 +772,10 @@ def _stripe_transfers(call: _Call) -> tuple[int, Any]:
     return 200, _bank_call(call, call.engine.bank.stripe_transfers)
 
 
+def _transfer_initiations(call: _Call) -> tuple[int, Any]:
+    return 200, _bank_call(call, call.engine.bank.transfer_initiations)
+
+
 def _revoke(call: _Call) -> tuple[int, Any]:
     _only(call.body, "token")
     auth = call.app.auth
@@ -812,6 +817,7 @@ CONTROL_ROUTES: tuple[ControlRoute, ...] = (
     ControlRoute("POST", "/_fake/payments", _create_payment),
     ControlRoute("GET", "/_fake/payments/{id}", _payment),
     ControlRoute("GET", "/_fake/stripe/transfers", _stripe_transfers),
+    ControlRoute("GET", "/_fake/transfer-initiations", _transfer_initiations),
     ControlRoute("POST", "/_fake/auth/revoke", _revoke),
 )
 

@@ -104,12 +104,12 @@ def _uses_variables(value: Any) -> bool:
 
 
 class _Workflow:
-    __slots__ = ("instances", "later", "prepared", "static", "steps", "view")
+    __slots__ = ("instances", "prepared", "stack", "static", "steps", "view")
 
-    def __init__(self, view: WorkflowView, steps: tuple[_Step, ...], later: bool) -> None:
+    def __init__(self, view: WorkflowView, steps: tuple[_Step, ...], stack: StackVersion) -> None:
         self.view = view
         self.steps = steps
-        self.later = later  # the stack v2.0+ stage schemas
+        self.stack = stack  # whose stage schemas apply
         self.instances: list[_Instance] = []
         # Stages without variables resolve the same way in every run: prepared once and shared
         # (their history input dict is then one object for all instances; views are read-only).
@@ -122,7 +122,7 @@ class _Workflow:
         if cached is not None:
             return cached
         kind, params = self.steps[index]
-        prepared = prepare_stage(kind, params, variables, self.later)
+        prepared = prepare_stage(kind, params, variables, self.stack)
         if self.static[index]:
             self.prepared[index] = prepared
         return prepared
@@ -388,12 +388,12 @@ class Engine:
                 stages = normalize_json(list(raw_stages))
                 for raw in stages:
                     try:
-                        steps.append(check_stage(raw, self.stack.stages_2024))
+                        steps.append(check_stage(raw, self.stack))
                     except (StageSpecError, ResolveError) as exc:
                         raise ServiceError(f"creating workflow: {exc.message}") from None
             now = self.clock.now()
             view = WorkflowView(id=self.ids(), name=name, stages=stages, created_at=now, updated_at=now)
-            self._workflows[view.id] = _Workflow(view, tuple(steps), self.stack.stages_2024)
+            self._workflows[view.id] = _Workflow(view, tuple(steps), self.stack)
             return view
 
     def list_workflows(self) -> list[WorkflowView]:

@@ -23,6 +23,13 @@ Model
   ``main`` always exists; other balance names come into being when first credited.
 * **Payments** are seeded by tests (:meth:`Bank.create_payment`) and only read by the send stage.
 * **Stripe transfers** are recorded as ``{"amount", "asset", "destination"}``; nothing is debited.
+* **Transfer initiations** (flows v2.6 payouts, any provider) are recorded as the payments service
+  would receive them; nothing is debited. A ``type`` other than ``TRANSFER``/``PAYOUT`` (any case)
+  fails, retryable, as the real activity does.
+* **Numscript**: CreateTransaction also takes ``script.plain``, but only the program flows v2.6
+  generates for an overdraft (``send [ASSET N] (source = @S allowing unbounded overdraft
+  destination = @D)``): one posting whose source may go negative. Any other program fails with
+  ``COMPILATION_FAILED`` (not retryable).
 
 Every mutation (seeding included, failed attempts excluded) increments :attr:`Bank.version`, which
 never goes back, not even on :meth:`Bank.reset`: the engine compares it to decide whether retrying a
@@ -70,6 +77,7 @@ ACTIVITY_NAMES = (
     "DebitWallet",
     "GetPayment",
     "StripeTransfer",
+    "CreateTransferInitiation",
 )
 
 _ADDRESS = re.compile(r"^[a-zA-Z_]+[a-zA-Z0-9_:]*$")
@@ -78,6 +86,14 @@ _ASSET = re.compile(r"^[A-Z][A-Z0-9]{0,16}(/\d{1,6})?$")
 INSUFFICIENT_FUNDS_MESSAGE = "account had insufficient funds"
 WALLET_INSUFFICIENT_FUND_MESSAGE = "insufficient fund"
 REFERENCE_CONFLICT_MESSAGE = "conflict error on reference"
+# The one Numscript program the fake runs (flows v2.6 ``generateNumscriptWithSourceOverdraft``).
+_OVERDRAFT_SCRIPT = re.compile(
+    r"send \[(?P<asset>\S+) (?P<amount>[0-9]+)\] \(\n"
+    r"  source = @(?P<source>\S+) allowing unbounded overdraft\n"
+    r"  destination = @(?P<destination>\S+)\n"
+    r"\)"
+)
+_TRANSFER_TYPES = ("TRANSFER", "PAYOUT")
 
 
 class ActivityFailure(Exception):
@@ -235,6 +251,7 @@ class Bank:
         self._wallets: dict[str, _Wallet] = {}
         self._payments: dict[str, dict[str, Any]] = {}
         self._stripe_transfers: list[dict[str, Any]] = []
+        self._transfer_initiations: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------------------------------
     # Seeding and reading (tests and the control API)
@@ -421,12 +438,19 @@ class Bank:
         """The Stripe transfers made so far, oldest first: ``[{"amount", "asset", "destination"}]``."""
         return [dict(transfer) for transfer in self._stripe_transfers]
 
+    def transfer_initiations(self) -> list[dict[str, Any]]:
+        """The transfer initiations made so far, oldest first, as the payments service received
+        them: ``{"amount", "asset", "connectorID", "provider", "destinationAccountID",
+        "sourceAccountID", "type", "description", "validated", "metadata"}`` (``connectorID``,
+        ``provider`` and ``sourceAccountID`` only when given)."""
+        return json_copy(self._transfer_initiations)  # type: ignore[no-any-return]
+
     def snapshot(self) -> dict[str, Any]:
         """The whole state, JSON-ready.
 
         ``{"version", "ledgers": {name: {"accounts": {address: account()}, "transactions": [...]}},
         "wallets": {id: wallet() with every balance in "balances"}, "payments": {id: payment()},
-        "stripe_transfers": [...]}``.
+        "stripe_transfers": [...], "transfer_initiations": [...]}``.
         """
         return {
             "version": self.version,
@@ -443,6 +467,7 @@ class Bank:
             },
             "payments": json_copy(self._payments),
             "stripe_transfers": self.stripe_transfers(),
+            "transfer_initiations": self.transfer_initiations(),
         }
 
     def reset(self) -> None:
@@ -451,6 +476,7 @@ class Bank:
         self._wallets.clear()
         self._payments.clear()
         self._stripe_transfers.clear()
+        self._transfer_initiations.clear()
         self.version += 1
 
     # ------------------------------------------------------------------------------------------
@@ -473,19 +499,26 @@ class Bank:
         return {"data": self.account(str(input["id"]), ledger=str(input["ledger"]))}
 
     def activity_create_transaction(self, input: Mapping[str, Any]) -> dict[str, Any]:
-        """CreateTransaction ``{ledger, data: {postings, metadata, reference?, timestamp?}}`` ->
-        ``{"data": tx}``; ``timestamp`` (RFC 3339) dates the transaction, else the clock's now.
+        """CreateTransaction ``{ledger, data: {postings | script, metadata, reference?, timestamp?}}``
+        -> ``{"data": tx}``; ``timestamp`` (RFC 3339) dates the transaction, else the clock's now.
 
-        :raises ActivityFailure: ``INSUFFICIENT_FUND`` (retryable), ``CONFLICT`` or ``VALIDATION``.
+        :raises ActivityFailure: ``INSUFFICIENT_FUND`` (retryable), ``CONFLICT``, ``VALIDATION`` or
+            ``COMPILATION_FAILED``.
         """
         data = input.get("data") or {}
-        postings = data.get("postings") or []
+        postings = [dict(posting) for posting in data.get("postings") or []]
+        overdraft: frozenset[str] = frozenset()
+        script = data.get("script")
+        if script is not None:
+            posting = _overdraft_posting(script)
+            postings, overdraft = [posting], frozenset((posting["source"],))
         tx = self._commit(
             str(input["ledger"]),
-            [dict(posting) for posting in postings],
+            postings,
             dict(data.get("metadata") or {}),
             str(data.get("reference") or ""),
             timestamp=_timestamp(data.get("timestamp")),
+            overdraft=overdraft,
         )
         return {"data": tx.wire()}
 
@@ -583,6 +616,37 @@ class Bank:
         )
         self.version += 1
 
+    def activity_create_transfer_initiation(self, input: Mapping[str, Any]) -> None:
+        """CreateTransferInitiation ``{amount, asset, destination, provider?, connectorID?, source?,
+        type?, metadata, waitingValidation}``: record it as the payments service receives it; no
+        output (flows v2.6 ``activities/activity_transfer_initiation.go``).
+
+        :raises ActivityFailure: ``invalid transfer type: ...`` (retryable, as the real activity's
+            plain error is) for a ``type`` other than TRANSFER or PAYOUT in any case.
+        """
+        given = str(input.get("type") or "")
+        kind = given.upper() or "TRANSFER"
+        if kind not in _TRANSFER_TYPES:
+            raise ActivityFailure(f"invalid transfer type: {given} (must be TRANSFER or PAYOUT)")
+        provider = input.get("provider")
+        record: dict[str, Any] = {
+            "amount": input.get("amount"),
+            "asset": input.get("asset"),
+            "destinationAccountID": input.get("destination"),
+            "type": kind,
+            "description": f"{provider} {kind}" if provider is not None else f"Transfer Initiation ({kind})",
+            "validated": input.get("waitingValidation") is not True,
+            "metadata": json_copy(input.get("metadata")),
+        }
+        if input.get("connectorID") is not None:
+            record["connectorID"] = input["connectorID"]
+        if provider:
+            record["provider"] = str(provider).upper()
+        if input.get("source") is not None:
+            record["sourceAccountID"] = input["source"]
+        self._transfer_initiations.append(record)
+        self.version += 1
+
     # ------------------------------------------------------------------------------------------
     # Internals
 
@@ -595,6 +659,7 @@ class Bank:
             "DebitWallet": self.activity_debit_wallet,
             "GetPayment": self.activity_get_payment,
             "StripeTransfer": self.activity_stripe_transfer,
+            "CreateTransferInitiation": self.activity_create_transfer_initiation,
             "AddAccountMetadata": self.activity_add_account_metadata,
             "ListWallets": self.activity_list_wallets,
         }
@@ -684,8 +749,11 @@ class Bank:
         *,
         wallet_funds: bool = False,
         timestamp: datetime | None = None,
+        overdraft: frozenset[str] = frozenset(),
     ) -> _Transaction:
-        """Validate, check funds and the reference, then write the transaction (all or nothing)."""
+        """Validate, check funds and the reference, then write the transaction (all or nothing).
+
+        ``world`` and the ``overdraft`` accounts may go negative."""
         if not postings:
             raise ActivityFailure("transaction has no postings", error_code="VALIDATION", retryable=False)
         for index, posting in enumerate(postings):
@@ -705,7 +773,7 @@ class Bank:
                 account = None if existing is None else existing.accounts.get(source)
                 pending[key] = 0 if account is None else account.balance(asset)
             pending[key] -= amount
-            if source != WORLD and pending[key] < 0:
+            if source != WORLD and pending[key] < 0 and source not in overdraft:
                 if wallet_funds:
                     raise ActivityFailure(
                         WALLET_INSUFFICIENT_FUND_MESSAGE, error_code="INSUFFICIENT_FUND", retryable=True
@@ -750,6 +818,19 @@ def _timestamp(value: Any) -> datetime | None:
     if parsed is None:
         raise ActivityFailure(f"invalid timestamp {value!r}", error_code="VALIDATION", retryable=False)
     return parsed.instant
+
+
+def _overdraft_posting(script: Any) -> dict[str, Any]:
+    """The posting of the overdraft program flows v2.6 generates (see the module docstring)."""
+    plain = script.get("plain") if isinstance(script, Mapping) else None
+    found = _OVERDRAFT_SCRIPT.fullmatch(plain) if isinstance(plain, str) else None
+    if found is None:
+        raise ActivityFailure(
+            "the fake runs only the overdraft program orchestration generates",
+            error_code="COMPILATION_FAILED",
+            retryable=False,
+        )
+    return _posting(found["source"], found["destination"], found["asset"], int(found["amount"]))
 
 
 def _posting(source: str, destination: str, asset: str, amount: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from fakeserver._duration import DurationError, format_duration, parse_duration
+from fakeserver._stack_versions import StackVersion
 
 __all__ = [
     "CHILD_NAMES",
@@ -256,11 +257,11 @@ _Schema = tuple[tuple[str, str, int, Any], ...]
 _ACCOUNT: _Schema = (("ID", "id", _STRING, ""), ("Ledger", "ledger", _STRING, "default"))
 
 
-def _send_side(wallet: _Schema, payment: _Schema) -> _Schema:
+def _send_side(wallet: _Schema, payment: _Schema, account: _Schema = _ACCOUNT) -> _Schema:
     """A send source or destination: one of a wallet, an account or a payment."""
     return (
         ("Wallet", "wallet", _PTR, wallet),
-        ("Account", "account", _PTR, _ACCOUNT),
+        ("Account", "account", _PTR, account),
         ("Payment", "payment", _PTR, payment),
     )
 
@@ -329,9 +330,46 @@ _SCHEMAS_2024: Final[dict[str, _Schema]] = {
     "update": _UPDATE,
 }
 
+# flows v2.6 (stack v3.2.5+, internal/workflow/stages/send/send.go): accounts and payment sources
+# name a ``throughAccount`` (default ``world``) and may ``allowOverdraft``; a payment source may name
+# the ``ledger`` and ``holdingAccount`` it is booked into; a payment destination has a transfer
+# ``type`` (default ``TRANSFER``) and an optional ``sourceAccount``.
+_THROUGH: _Schema = (
+    ("ThroughAccount", "throughAccount", _STRING, "world"),
+    ("AllowOverdraft", "allowOverdraft", _BOOL, "false"),
+)
+_ACCOUNT_2025: _Schema = _ACCOUNT + _THROUGH
+_PAYMENT_SOURCE_2025: _Schema = (
+    ("ID", "id", _STRING, ""),
+    ("Ledger", "ledger", _STRING, ""),
+    ("HoldingAccount", "holdingAccount", _STRING, ""),
+    *_THROUGH,
+)
+_PAYMENT_DESTINATION_2025: _Schema = (
+    ("PSP", "psp", _STRING, ""),
+    ("Type", "type", _STRING, "TRANSFER"),
+    ("SourceAccount", "sourceAccount", _OPTSTRING, ""),
+    *_PAYMENT_DESTINATION_2024[1:],
+)
+_SEND_2025: _Schema = (
+    ("Source", "source", _STRUCT, _send_side(_WALLET_2024, _PAYMENT_SOURCE_2025, _ACCOUNT_2025)),
+    (
+        "Destination",
+        "destination",
+        _STRUCT,
+        _send_side(_WALLET_2024, _PAYMENT_DESTINATION_2025, _ACCOUNT_2025),
+    ),
+    *_SEND_2024[2:],
+)
+_SCHEMAS_2025: Final[dict[str, _Schema]] = {**_SCHEMAS_2024, "send": _SEND_2025}
+#: Keys the history leaves out when unset (Go ``omitempty``): ``None`` pointers, ``""`` strings.
+_OMITTED_WHEN_UNSET = frozenset(("connectorId", "sourceAccount", "ledger", "holdingAccount"))
 
-def _schemas(later: bool) -> dict[str, _Schema]:
-    return _SCHEMAS_2024 if later else _SCHEMAS
+
+def _schemas(stack: StackVersion | None) -> dict[str, _Schema]:
+    if stack is None or not stack.stages_2024:
+        return _SCHEMAS
+    return _SCHEMAS_2025 if stack.send_2025 else _SCHEMAS_2024
 
 
 _INT64_MIN = -(1 << 63)
@@ -444,11 +482,13 @@ def _resolve_fields(
     return out
 
 
-def parse_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str, Mapping[str, Any]]:
+def parse_stage(
+    raw: Mapping[str, Any] | None, stack: StackVersion | None = None
+) -> tuple[str, Mapping[str, Any]]:
     """Split a stored stage into its type and parameters (``null`` parameters become ``{}``).
 
     :param raw: one item of ``config.stages``.
-    :param later: the stack v2.0+ schemas (``StackVersion.stages_2024``).
+    :param stack: the stack version whose schemas apply (``None``: the mid-2023 ones).
     :raises StageSpecError: ``empty specification``, ``a specification should have only one name`` or
         ``unable to resolve schema <name>``.
     """
@@ -457,7 +497,7 @@ def parse_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str
     if len(raw) > 1:
         raise StageSpecError("a specification should have only one name")
     ((kind, params),) = raw.items()
-    if kind not in _schemas(later):
+    if kind not in _schemas(stack):
         raise StageSpecError(f"unable to resolve schema {kind}")
     if params is None:
         params = {}
@@ -467,30 +507,33 @@ def parse_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str
 
 
 def resolve_stage(
-    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], later: bool = False
+    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], stack: StackVersion | None = None
 ) -> dict[str, Any]:
     """Resolve a stage's parameters into its Go struct, as a dict (``None`` = unset pointer).
 
     :param kind: ``send``, ``delay``, ``wait_event`` or ``noop``.
     :param params: the stage's raw parameters.
     :param variables: the run's variables (``{}`` at creation).
-    :param later: the stack v2.0+ schemas and interpolation.
+    :param stack: the stack version whose schemas and interpolation apply (``None``: mid-2023).
     :raises ResolveError: with the ``resolving field ...`` text.
     """
+    later = stack is not None and stack.stages_2024
     return _resolve_fields(
-        _schemas(later)[kind], params, variables, interpolate_2024 if later else interpolate
+        _schemas(stack)[kind], params, variables, interpolate_2024 if later else interpolate
     )
 
 
-def check_stage(raw: Mapping[str, Any] | None, later: bool = False) -> tuple[str, Mapping[str, Any]]:
+def check_stage(
+    raw: Mapping[str, Any] | None, stack: StackVersion | None = None
+) -> tuple[str, Mapping[str, Any]]:
     """The creation-time check of one stage: its type, then a resolution with no variables.
 
     :param raw: one item of ``config.stages``.
     :raises StageSpecError: or :class:`ResolveError`; ``.message`` is the reason after
         ``creating workflow: ``.
     """
-    kind, params = parse_stage(raw, later)
-    resolve_stage(kind, params, {}, later)
+    kind, params = parse_stage(raw, stack)
+    resolve_stage(kind, params, {}, stack)
     return kind, params
 
 
@@ -556,7 +599,9 @@ def _render_party(party: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("account", "payment", "wallet"):
         sub = party[key]
         if sub is not None:
-            out[key] = {k: sub[k] for k in sorted(sub) if sub[k] is not None or k != "connectorId"}
+            out[key] = {
+                k: sub[k] for k in sorted(sub) if k not in _OMITTED_WHEN_UNSET or sub[k] not in (None, "")
+            }
     return out
 
 
@@ -627,17 +672,17 @@ class PreparedStage:
 
 
 def prepare_stage(
-    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], later: bool = False
+    kind: str, params: Mapping[str, Any], variables: Mapping[str, str], stack: StackVersion | None = None
 ) -> PreparedStage:
     """Resolve, validate and render one stage for a run.
 
     :param kind: the stage type (from :func:`parse_stage`).
     :param params: the stage's raw parameters.
     :param variables: the run's variables.
-    :param later: the stack v2.0+ schemas (``StackVersion.stages_2024``).
+    :param stack: the stack version whose schemas apply (``None``: the mid-2023 ones).
     :raises ResolveError: or :class:`ValidationFailed`.
     """
-    resolved = resolve_stage(kind, params, variables, later)
+    resolved = resolve_stage(kind, params, variables, stack)
     validate_stage(kind, resolved)
     rendered = _render(kind, resolved)
     if kind == "delay":

@@ -398,13 +398,28 @@ def _data(output: dict[str, Any] | None) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Stack v2.0 and later (ee/orchestration, flows <= v2.4: internal/workflow/stages/send/run.go).
+# Stack v2.0 and later (ee/orchestration, flows internal/workflow/stages/send/run.go).
 # The stage's ``metadata`` (``{}`` when absent) goes to every activity, merged under the move
 # keys; its ``timestamp`` dates every transaction and wallet movement; wallets are found by id
 # (GetWallet) or by name (ListWallets); CreateTransaction inputs are the Go struct without JSON tags
 # (``{"Data": ..., "Ledger": ...}``); a payment destination reads ``formanceAccountID`` by default.
+#
+# flows v2.6 (stack v3.2.5+, ``StackVersion.send_2025``) adds, with defaults that give the v2.4
+# sequences back: an account's ``throughAccount`` replaces ``world`` where money leaves or enters a
+# ledger, and ``allowOverdraft`` sends that transaction as Numscript with an unbounded overdraft; a
+# payment source is booked into its ``ledger``/``holdingAccount`` from its ``throughAccount``; and a
+# payout debits first, then asks the payments service for a transfer initiation (any provider).
+# Only the v2.6 schemas carry these keys, so the v2.4 stage never meets them.
 
 ACTIVITY_STAGES = frozenset(("send", "update"))
+# The Numscript flows v2.6 generates for a transaction whose source may overdraw (run.go
+# ``generateNumscriptWithSourceOverdraft``).
+_OVERDRAFT_SCRIPT = (
+    "send [{asset} {amount}] (\n"
+    "  source = @{source} allowing unbounded overdraft\n"
+    "  destination = @{destination}\n"
+    ")"
+)
 
 
 def run_activities(kind: str, params: Mapping[str, Any], bank: Bank, stack: StackVersion) -> SendRun:
@@ -412,7 +427,9 @@ def run_activities(kind: str, params: Mapping[str, Any], bank: Bank, stack: Stac
     as :func:`run_send`)."""
     if kind == "update":
         return _run_update(params, bank)
-    return _run_send_2024(params, bank) if stack.stages_2024 else run_send(params, bank)
+    if not stack.stages_2024:
+        return run_send(params, bank)
+    return _run_send_2024(params, bank, transfer_initiation=stack.send_2025)
 
 
 def _run_update(params: Mapping[str, Any], bank: Bank) -> SendRun:
@@ -426,11 +443,29 @@ def _run_update(params: Mapping[str, Any], bank: Bank) -> SendRun:
 
 
 @attrs.frozen
+class _LedgerAccount:
+    """A send's account: where it lives, and how money leaves or enters its ledger."""
+
+    id: str
+    ledger: str
+    through: str = WORLD  # ``throughAccount``
+    overdraft: bool = False  # ``allowOverdraft``
+
+
+def _ledger_account(value: Mapping[str, Any]) -> _LedgerAccount:
+    account_id, ledger = _account(value)
+    return _LedgerAccount(
+        account_id, ledger, str(value.get("throughAccount") or WORLD), value.get("allowOverdraft") is True
+    )
+
+
+@attrs.frozen
 class _Send2024:
     bank: Bank
     metadata: dict[str, str]  # the stage's, {} when absent
     raw_metadata: dict[str, str] | None  # the stage's as given (wallet -> account passes it on as is)
     timestamp: str | None
+    transfer_initiation: bool  # flows v2.6: payouts debit first, then CreateTransferInitiation
 
     def moved(self, key: str, ledger: str) -> dict[str, str]:
         return {**self.metadata, key: ledger}
@@ -442,15 +477,20 @@ class _Send2024:
         destination: str,
         amount: dict[str, Any],
         metadata: dict[str, str],
+        *,
+        overdraft: bool = False,
         **extra: str,
     ) -> Activity:
-        posting = {
-            "amount": amount["amount"],
-            "asset": amount["asset"],
-            "destination": destination,
-            "source": source,
-        }
-        data: dict[str, Any] = {"postings": [posting]}
+        """CreateTransaction of one posting, or (``overdraft``) of the Numscript that lets
+        ``source`` overdraw."""
+        data: dict[str, Any]
+        if overdraft:
+            plain = _OVERDRAFT_SCRIPT.format(
+                asset=amount["asset"], amount=amount["amount"], source=source, destination=destination
+            )
+            data = {"script": {"plain": plain}}
+        else:
+            data = {"postings": [_posting(source, destination, amount)]}
         if metadata:
             data["metadata"] = metadata
         data.update(extra)
@@ -462,6 +502,20 @@ class _Send2024:
             name="CreateTransaction",
             input=shown,
             execute=functools.partial(self.bank.execute_activity, "CreateTransaction", json_copy(done)),
+        )
+
+    def leave(self, account: _LedgerAccount, amount: dict[str, Any], metadata: dict[str, str]) -> Activity:
+        """Money leaves ``account``'s ledger: to its through account (the account may overdraw)."""
+        return self.transaction(
+            account.ledger, account.id, account.through, amount, metadata, overdraft=account.overdraft
+        )
+
+    def enter(self, account: _LedgerAccount, amount: dict[str, Any], metadata: dict[str, str]) -> Activity:
+        """Money enters ``account``'s ledger: from its through account (which may overdraw, unless
+        it is ``world``, which always can)."""
+        overdraft = account.overdraft and account.through != WORLD
+        return self.transaction(
+            account.ledger, account.through, account.id, amount, metadata, overdraft=overdraft
         )
 
     def credit(
@@ -498,16 +552,22 @@ class _Send2024:
             data["timestamp"] = self.timestamp
         return _activity(self.bank, "DebitWallet", {"data": data, "id": wallet_id})
 
-    def stripe(self, amount: dict[str, Any], connect_id: str, destination: Mapping[str, Any]) -> Activity:
+    def payout(self, amount: dict[str, Any], connect_id: str, destination: Mapping[str, Any]) -> Activity:
+        """The transfer to the connected account: StripeTransfer, or (flows v2.6) a transfer
+        initiation for the destination's provider."""
         data: dict[str, Any] = {"amount": amount["amount"], "asset": amount["asset"]}
         if destination.get("connectorId") is not None:
             data["connectorID"] = destination["connectorId"]
-        data.update(
-            destination=connect_id,
-            metadata=self.metadata,
-            waitingValidation=bool(destination.get("waitingValidation")),
-        )
-        return _activity(self.bank, "StripeTransfer", data)
+        data.update(destination=connect_id, metadata=self.metadata)
+        data["waitingValidation"] = bool(destination.get("waitingValidation"))
+        if not self.transfer_initiation:
+            return _activity(self.bank, "StripeTransfer", data)
+        data["provider"] = str(destination.get("psp") or "")
+        if destination.get("sourceAccount") is not None:
+            data["source"] = destination["sourceAccount"]
+        if destination.get("type"):
+            data["type"] = destination["type"]
+        return _activity(self.bank, "CreateTransferInitiation", data)
 
     def wallet(
         self, reference: Mapping[str, Any]
@@ -527,42 +587,45 @@ class _Send2024:
         return dict(found[0])
 
 
-def _run_send_2024(params: Mapping[str, Any], bank: Bank) -> SendRun:
+def _posting(source: str, destination: str, amount: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "amount": amount["amount"],
+        "asset": amount["asset"],
+        "destination": destination,
+        "source": source,
+    }
+
+
+def _run_send_2024(params: Mapping[str, Any], bank: Bank, *, transfer_initiation: bool) -> SendRun:
     source = params.get("source") or {}
     destination = params.get("destination") or {}
     amount = _monetary(params.get("amount"))
     raw = params.get("metadata")
-    s = _Send2024(bank, dict(raw or {}), None if raw is None else dict(raw), params.get("timestamp"))
+    s = _Send2024(
+        bank,
+        dict(raw or {}),
+        None if raw is None else dict(raw),
+        params.get("timestamp"),
+        transfer_initiation,
+    )
     src_account, src_wallet, src_payment = _refs(source)
     dst_account, dst_wallet, dst_payment = _refs(destination)
     if src_payment is not None:
         if dst_payment is not None:
             raise StageFailed("send from payment to payment is not supported")
-        payment_id = str(src_payment.get("id") or "")
-        try:
-            payment = _data((yield _activity(bank, "GetPayment", {"id": payment_id})))
-        except ActivityFailure as failure:
-            raise StageFailed(f"retrieving payment: {payment_id}: {failure.message}") from None
-        account = payment_account(payment_id)
-        initial = {"amount": payment.get("initialAmount", 0), "asset": payment.get("asset", "")}
-        try:
-            yield s.transaction(INTERNAL_LEDGER, WORLD, account, initial, s.metadata, reference=account)
-        except ActivityFailure as failure:
-            if failure.error_code != "CONFLICT":
-                raise
-        internal = (account, INTERNAL_LEDGER)
+        internal, initial = yield from _import_payment_2024(s, src_payment)
         amount = initial if amount is None else amount
         if dst_account is not None:
-            yield from _a2a_2024(s, internal, _account(dst_account), amount)
+            yield from _a2a_2024(s, internal, _ledger_account(dst_account), amount)
         else:
             yield from _a2w_2024(s, internal, dst_wallet or {}, amount)
         return
     if amount is None:
         raise StageFailed("amount must be specified")
     if src_account is not None:
-        src = _account(src_account)
+        src = _ledger_account(src_account)
         if dst_account is not None:
-            yield from _a2a_2024(s, src, _account(dst_account), amount)
+            yield from _a2a_2024(s, src, _ledger_account(dst_account), amount)
         elif dst_wallet is not None:
             yield from _a2w_2024(s, src, dst_wallet, amount)
         else:
@@ -570,55 +633,95 @@ def _run_send_2024(params: Mapping[str, Any], bank: Bank) -> SendRun:
         return
     wallet = src_wallet or {}
     if dst_account is not None:
-        yield from _w2a_2024(s, wallet, _account(dst_account), amount)
+        yield from _w2a_2024(s, wallet, _ledger_account(dst_account), amount)
     elif dst_wallet is not None:
         yield from _w2w_2024(s, wallet, dst_wallet, amount)
     else:
         yield from _w2p_2024(s, wallet, dst_payment or {}, amount)
 
 
-def _a2a_2024(s: _Send2024, src: _Ref, dst: _Ref, amount: dict[str, Any]) -> SendRun:
-    (src_id, src_ledger), (dst_id, dst_ledger) = src, dst
-    if src_ledger == dst_ledger:
-        yield s.transaction(dst_ledger, src_id, dst_id, amount, s.metadata)
+def _import_payment_2024(
+    s: _Send2024, source: Mapping[str, Any]
+) -> Generator[Activity, dict[str, Any] | None, tuple[_LedgerAccount, dict[str, Any]]]:
+    """GetPayment, then book it into its holding account (a CONFLICT means it already was).
+
+    Returns the holding account, to move on from, and the payment's ``initialAmount``/``asset``.
+    """
+    payment_id = str(source.get("id") or "")
+    try:
+        payment = _data((yield _activity(s.bank, "GetPayment", {"id": payment_id})))
+    except ActivityFailure as failure:
+        raise StageFailed(f"retrieving payment: {payment_id}: {failure.message}") from None
+    holding = _LedgerAccount(
+        str(source.get("holdingAccount") or payment_account(payment_id)),
+        str(source.get("ledger") or INTERNAL_LEDGER),
+    )
+    through = _LedgerAccount(
+        holding.id,
+        holding.ledger,
+        str(source.get("throughAccount") or WORLD),
+        source.get("allowOverdraft") is True,
+    )
+    initial = {"amount": payment.get("initialAmount", 0), "asset": payment.get("asset", "")}
+    try:
+        yield s.transaction(
+            holding.ledger,
+            through.through,
+            holding.id,
+            initial,
+            s.metadata,
+            overdraft=through.overdraft and through.through != WORLD,
+            reference=holding.id,
+        )
+    except ActivityFailure as failure:
+        if failure.error_code != "CONFLICT":
+            raise
+    return holding, initial
+
+
+def _a2a_2024(s: _Send2024, src: _LedgerAccount, dst: _LedgerAccount, amount: dict[str, Any]) -> SendRun:
+    if src.ledger == dst.ledger:
+        yield s.transaction(dst.ledger, src.id, dst.id, amount, s.metadata)
         return
-    yield s.transaction(src_ledger, src_id, WORLD, amount, s.moved(MOVE_TO_LEDGER, dst_ledger))
-    yield s.transaction(dst_ledger, WORLD, dst_id, amount, s.moved(MOVE_FROM_LEDGER, src_ledger))
+    yield s.leave(src, amount, s.moved(MOVE_TO_LEDGER, dst.ledger))
+    yield s.enter(dst, amount, s.moved(MOVE_FROM_LEDGER, src.ledger))
 
 
-def _a2w_2024(s: _Send2024, src: _Ref, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
-    src_id, src_ledger = src
+def _a2w_2024(s: _Send2024, src: _LedgerAccount, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
     wallet = yield from s.wallet(dst)
     wallet_id, wallet_ledger, balance = str(wallet.get("id", "")), wallet.get("ledger", ""), _balance(dst)
-    if wallet_ledger == src_ledger:
-        yield s.credit(wallet_id, balance, amount, [_account_subject(src_id)], s.metadata)
+    if wallet_ledger == src.ledger:
+        yield s.credit(wallet_id, balance, amount, [_account_subject(src.id)], s.metadata)
         return
-    yield s.transaction(src_ledger, src_id, WORLD, amount, s.moved(MOVE_TO_LEDGER, wallet_ledger))
+    yield s.leave(src, amount, s.moved(MOVE_TO_LEDGER, wallet_ledger))
     yield s.credit(
-        wallet_id, balance, amount, [_account_subject(WORLD)], s.moved(MOVE_FROM_LEDGER, src_ledger)
+        wallet_id, balance, amount, [_account_subject(src.through)], s.moved(MOVE_FROM_LEDGER, src.ledger)
     )
 
 
-def _a2p_2024(s: _Send2024, src: _Ref, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
-    src_id, src_ledger = src
-    key = _check_psp_2024(dst)
+def _a2p_2024(s: _Send2024, src: _LedgerAccount, dst: Mapping[str, Any], amount: dict[str, Any]) -> SendRun:
+    key = _connect_id_key(s, dst)
     try:
-        account = _data((yield _activity(s.bank, "GetAccount", {"id": src_id, "ledger": src_ledger})))
+        account = _data((yield _activity(s.bank, "GetAccount", {"id": src.id, "ledger": src.ledger})))
     except ActivityFailure as failure:
-        raise StageFailed(f"reading account: {src_id}: {failure.message}") from None
-    yield s.stripe(amount, _formance_account_id(key, account.get("metadata")), dst)
-    yield s.transaction(src_ledger, src_id, WORLD, amount, s.metadata)
+        raise StageFailed(f"reading account: {src.id}: {failure.message}") from None
+    connect_id = _formance_account_id(key, account.get("metadata"))
+    if s.transfer_initiation:  # flows v2.6: debit first, so a payout never goes out unfunded
+        yield s.leave(src, amount, s.metadata)
+        yield s.payout(amount, connect_id, dst)
+        return
+    yield s.payout(amount, connect_id, dst)
+    yield s.transaction(src.ledger, src.id, WORLD, amount, s.metadata)
 
 
-def _w2a_2024(s: _Send2024, src: Mapping[str, Any], dst: _Ref, amount: dict[str, Any]) -> SendRun:
-    dst_id, dst_ledger = dst
+def _w2a_2024(s: _Send2024, src: Mapping[str, Any], dst: _LedgerAccount, amount: dict[str, Any]) -> SendRun:
     wallet = yield from s.wallet(src)
     wallet_id, wallet_ledger, balance = str(wallet.get("id", "")), wallet.get("ledger", ""), _balance(src)
-    if wallet_ledger == dst_ledger:
-        yield s.debit(wallet_id, balance, amount, s.raw_metadata, _account_subject(dst_id))
+    if wallet_ledger == dst.ledger:
+        yield s.debit(wallet_id, balance, amount, s.raw_metadata, _account_subject(dst.id))
         return
-    yield s.debit(wallet_id, balance, amount, s.moved(MOVE_TO_LEDGER, dst_ledger), None)
-    yield s.transaction(dst_ledger, WORLD, dst_id, amount, s.moved(MOVE_FROM_LEDGER, wallet_ledger))
+    yield s.debit(wallet_id, balance, amount, s.moved(MOVE_TO_LEDGER, dst.ledger), None)
+    yield s.enter(dst, amount, s.moved(MOVE_FROM_LEDGER, wallet_ledger))
 
 
 def _w2w_2024(
@@ -639,21 +742,28 @@ def _w2w_2024(
 def _w2p_2024(
     s: _Send2024, src: Mapping[str, Any], dst: Mapping[str, Any], amount: dict[str, Any]
 ) -> SendRun:
-    key = _check_psp_2024(dst)
+    key = _connect_id_key(s, dst)
     try:
         wallet = yield from s.wallet(src)
     except StageFailed as failed:
         raise StageFailed(f"reading account: {src.get('id') or ''}: {failed.message}") from None
-    yield s.stripe(amount, _formance_account_id(key, wallet.get("metadata")), dst)
-    yield s.debit(str(wallet.get("id", "")), _balance(src), amount, s.metadata, None)
+    connect_id = _formance_account_id(key, wallet.get("metadata"))
+    debit = s.debit(str(wallet.get("id", "")), _balance(src), amount, s.metadata, None)
+    if s.transfer_initiation:  # flows v2.6: debit first
+        yield debit
+        yield s.payout(amount, connect_id, dst)
+        return
+    yield s.payout(amount, connect_id, dst)
+    yield debit
 
 
 def _balance(wallet: Mapping[str, Any]) -> str:
     return str(wallet.get("balance") or "main")
 
 
-def _check_psp_2024(destination: Mapping[str, Any]) -> str:
-    if destination.get("psp") != "stripe":
+def _connect_id_key(s: _Send2024, destination: Mapping[str, Any]) -> str:
+    """The metadata key of the connected account id; before flows v2.6, only Stripe is accepted."""
+    if not s.transfer_initiation and destination.get("psp") != "stripe":
         raise StageFailed("only stripe actually supported")
     return str(destination.get("metadata") or "formanceAccountID")
 

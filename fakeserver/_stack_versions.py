@@ -43,6 +43,10 @@ class StackVersion:
         ``timestamp`` passed on to every activity, wallets by id or name (``ListWallets``), payment
         destinations with ``waitingValidation``/``connectorId`` and the ``formanceAccountID`` key,
         the ``update`` stage (``AddAccountMetadata``), every ``${var}`` of a string interpolated.
+    :param send_2025: the send stage of flows v2.6: accounts and payment sources with
+        ``throughAccount``/``allowOverdraft`` (overdrafts sent as Numscript), payment sources with
+        ``ledger``/``holdingAccount``, payment destinations with ``type``/``sourceAccount``, payouts
+        debited first and made with ``CreateTransferInitiation`` for any provider.
     """
 
     name: str
@@ -57,6 +61,7 @@ class StackVersion:
     payment_accounts: bool
     running_any_case: bool
     stages_2024: bool
+    send_2025: bool
 
 
 _V1_0 = StackVersion(
@@ -72,6 +77,7 @@ _V1_0 = StackVersion(
     payment_accounts=False,
     running_any_case=False,
     stages_2024=False,
+    send_2025=False,
 )
 
 _V2_0 = attrs.evolve(
@@ -97,7 +103,15 @@ _V3_1 = attrs.evolve(
     instance_workflow=True,
 )
 
-_TABLE: dict[str, StackVersion] = {row.name: row for row in (_V1_0, _V2_0, _V3_1)}
+_V3_2_5 = attrs.evolve(
+    _V3_1,
+    name="v3.2.5",
+    releases="stack v3.2.5 to v3.2.7 (flows v2.6)",
+    service_version="v2.6.0",
+    send_2025=True,
+)
+
+_TABLE: dict[str, StackVersion] = {row.name: row for row in (_V1_0, _V2_0, _V3_1, _V3_2_5)}
 
 #: Every stack version the fake speaks, oldest first.
 STACK_VERSIONS: tuple[str, ...] = tuple(_TABLE)

@@ -65,7 +65,7 @@ def test_python_samples_run_in_order(capsys: pytest.CaptureFixture[str]) -> None
             except Exception as exc:  # pragma: no cover - the message is the point
                 raise AssertionError(f"README python block {number} failed: {exc!r}\n{code}") from exc
     printed = capsys.readouterr().out
-    assert "v2.4.1" in printed  # the default fake: the latest stack version
+    assert "v2.6.0" in printed  # the default fake: the latest stack version
     assert "CreateTransaction 100 users:001" in printed
     assert "Instance not found" in printed
 

@@ -55,7 +55,8 @@ class Posting(Model):
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
 class PostTransactionScript(Model):
-    """A Numscript program and its variables (never sent by the orchestration service).
+    """A Numscript program and its variables (stack v3.2.5+ sends one in CreateTransaction inputs
+    instead of postings when an account may overdraw).
 
     :param plain: the Numscript source.
     :param vars: the script variables.

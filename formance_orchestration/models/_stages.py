@@ -52,9 +52,10 @@ class StageSendSourceAccount(Model):
 
     :param id: the account address, e.g. ``users:001`` or ``world``.
     :param ledger: the ledger name; the service uses ``default`` when unset.
-    :param through_account: the account that stands for the outside in cross-ledger and payment
-        moves, instead of ``world`` (stack v3.2.5+).
-    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+).
+    :param through_account: where the money goes when it leaves the ledger (to another ledger, a
+        wallet elsewhere or a payout), instead of ``world`` (stack v3.2.5+).
+    :param allow_overdraft: let this account go negative when the money leaves the ledger (stack
+        v3.2.5+; the service sends that transaction as Numscript).
     """
 
     id: str
@@ -69,9 +70,10 @@ class StageSendDestinationAccount(Model):
 
     :param id: the account address.
     :param ledger: the ledger name; the service uses ``default`` when unset.
-    :param through_account: the account that stands for the outside in cross-ledger and payment
-        moves, instead of ``world`` (stack v3.2.5+).
-    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+).
+    :param through_account: where the money comes from when it enters the ledger from another
+        one, instead of ``world`` (stack v3.2.5+).
+    :param allow_overdraft: let ``through_account`` go negative (stack v3.2.5+; ``world`` always
+        can).
     """
 
     id: str
@@ -138,7 +140,8 @@ class StageSendSourcePayment(Model):
 class StageSendDestinationPayment(Model):
     """A payout through a payment provider.
 
-    :param psp: the provider; only ``stripe`` works at run time.
+    :param psp: the provider: up to stack v3.1, only ``stripe`` works at run time; from v3.2.5,
+        any provider the payments service has (the payout is a transfer initiation).
     :param metadata: the account/wallet metadata key holding the connected account id; the service
         uses ``stripeConnectID`` (stack v2.0+: ``formanceAccountID``) when unset.
     :param waiting_validation: create the transfer waiting for validation (stack v2.0+).
@@ -168,13 +171,25 @@ class StageSendSource(Model):
         _exactly_one("a send source", account=self.account, wallet=self.wallet, payment=self.payment)
 
     @classmethod
-    def of_account(cls, id: str, ledger: str | None = None) -> "StageSendSource":
+    def of_account(
+        cls,
+        id: str,
+        ledger: str | None = None,
+        *,
+        through_account: str | None = None,
+        allow_overdraft: bool | None = None,
+    ) -> "StageSendSource":
         """Build a source that is a ledger account.
 
         :param id: the account address.
         :param ledger: the ledger (service default ``default``).
+        :param through_account: see :class:`StageSendSourceAccount` (stack v3.2.5+).
+        :param allow_overdraft: see :class:`StageSendSourceAccount` (stack v3.2.5+).
         """
-        return cls(account=StageSendSourceAccount(id=id, ledger=ledger))
+        account = StageSendSourceAccount(
+            id=id, ledger=ledger, through_account=through_account, allow_overdraft=allow_overdraft
+        )
+        return cls(account=account)
 
     @classmethod
     def of_wallet(
@@ -189,12 +204,31 @@ class StageSendSource(Model):
         return cls(wallet=StageSendSourceWallet(id=id, name=name, balance=balance))
 
     @classmethod
-    def of_payment(cls, id: str) -> "StageSendSource":
+    def of_payment(
+        cls,
+        id: str,
+        *,
+        ledger: str | None = None,
+        holding_account: str | None = None,
+        through_account: str | None = None,
+        allow_overdraft: bool | None = None,
+    ) -> "StageSendSource":
         """Build a source that is a payment.
 
         :param id: the payment id.
+        :param ledger: see :class:`StageSendSourcePayment` (stack v3.2.5+), as the next three.
+        :param holding_account: the account holding the payment's funds.
+        :param through_account: where the funds come from, instead of ``world``.
+        :param allow_overdraft: let ``through_account`` go negative.
         """
-        return cls(payment=StageSendSourcePayment(id=id))
+        payment = StageSendSourcePayment(
+            id=id,
+            ledger=ledger,
+            holding_account=holding_account,
+            through_account=through_account,
+            allow_overdraft=allow_overdraft,
+        )
+        return cls(payment=payment)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False)
@@ -209,13 +243,25 @@ class StageSendDestination(Model):
         _exactly_one("a send destination", account=self.account, wallet=self.wallet, payment=self.payment)
 
     @classmethod
-    def of_account(cls, id: str, ledger: str | None = None) -> "StageSendDestination":
+    def of_account(
+        cls,
+        id: str,
+        ledger: str | None = None,
+        *,
+        through_account: str | None = None,
+        allow_overdraft: bool | None = None,
+    ) -> "StageSendDestination":
         """Build a destination that is a ledger account.
 
         :param id: the account address.
         :param ledger: the ledger (service default ``default``).
+        :param through_account: see :class:`StageSendDestinationAccount` (stack v3.2.5+).
+        :param allow_overdraft: see :class:`StageSendDestinationAccount` (stack v3.2.5+).
         """
-        return cls(account=StageSendDestinationAccount(id=id, ledger=ledger))
+        account = StageSendDestinationAccount(
+            id=id, ledger=ledger, through_account=through_account, allow_overdraft=allow_overdraft
+        )
+        return cls(account=account)
 
     @classmethod
     def of_wallet(
@@ -230,14 +276,26 @@ class StageSendDestination(Model):
         return cls(wallet=StageSendDestinationWallet(id=id, name=name, balance=balance))
 
     @classmethod
-    def of_payment(cls, psp: str = "stripe", metadata: str | None = None) -> "StageSendDestination":
+    def of_payment(
+        cls,
+        psp: str = "stripe",
+        metadata: str | None = None,
+        *,
+        type: str | None = None,
+        source_account: str | None = None,
+    ) -> "StageSendDestination":
         """Build a destination that is a payout.
 
-        :param psp: the provider (only ``stripe`` works).
+        :param psp: the provider (up to stack v3.1 only ``stripe`` works; any from v3.2.5).
         :param metadata: the metadata key holding the connected account id (service default
-            ``stripeConnectID``).
+            ``stripeConnectID``; stack v2.0+: ``formanceAccountID``).
+        :param type: ``TRANSFER`` or ``PAYOUT`` (stack v3.2.5+; service default ``TRANSFER``).
+        :param source_account: the payments account the transfer leaves from (stack v3.2.5+).
         """
-        return cls(payment=StageSendDestinationPayment(psp=psp, metadata=metadata))
+        payment = StageSendDestinationPayment(
+            psp=psp, metadata=metadata, type=type, source_account=source_account
+        )
+        return cls(payment=payment)
 
 
 @attrs.frozen(kw_only=True, repr=False, eq=False, init=False)

@@ -141,7 +141,8 @@ def verify(
     versions = _versions(stack_version)
     plan = plan or build_plan(allow_ledger_writes=allow_ledger_writes)
     target = _Side(HttpTarget(client))
-    fakes = {name: _Side(FakeSide(FakeApp(stack_version=name))) for name in versions}
+    apps = {name: FakeApp(stack_version=name) for name in versions}
+    fakes = {name: _Side(FakeSide(app)) for name, app in apps.items()}
     for side in (target, *fakes.values()):
         side.labels[plan.unknown_id] = "<unknown-id>"
     results: dict[str, list[StepResult]] = {name: [] for name in versions}
@@ -157,9 +158,15 @@ def verify(
     finally:
         cleanup = _cleanup(target, list(fakes.values()))
     scores = {name: sum(1 for r in steps if r.verdict != SAME) for name, steps in results.items()}
+    # Fewest differing steps, then the version whose /_info answer is the target's (versions whose
+    # v1 JSON differs only in stages the plan may not run), then fewest differences, then the latest.
     best = min(
         reversed(versions),
-        key=lambda name: (scores[name], sum(len(r.differences) for r in results[name])),
+        key=lambda name: (
+            scores[name],
+            apps[name].engine.version != target_version,
+            sum(len(r.differences) for r in results[name]),
+        ),
     )
     return Report(
         target=client.base_url + client.prefix,

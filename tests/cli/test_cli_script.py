@@ -148,7 +148,7 @@ def test_fake_serve_through_python_dash_m() -> None:
         assert first.startswith("fakeserver listening on http://127.0.0.1:")
         url = first.split()[-1]
         answer = requests.get(url + "/api/orchestration/_info", timeout=10)
-        assert (answer.status_code, answer.json()) == (200, {"version": "v2.4.1"})  # the latest stack
+        assert (answer.status_code, answer.json()) == (200, {"version": "v2.6.0"})  # the latest stack
     finally:
         process.terminate()
         process.wait(timeout=10)

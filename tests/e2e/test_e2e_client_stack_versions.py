@@ -52,6 +52,7 @@ USD = "USD/2"
 # the versions with the stack v2.0+ send stage and update stage, and those with soft delete
 LATER = {name for name in STACK_VERSIONS if stack_version(name).stages_2024}
 SOFT_DELETE = {name for name in STACK_VERSIONS if stack_version(name).soft_delete}
+SEND_2025 = {name for name in STACK_VERSIONS if stack_version(name).send_2025}
 STAMP = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -151,16 +152,34 @@ def sources(version: str) -> dict[str, StageSendSource]:
     }
     if version in LATER:
         found["wallet-by-name"] = StageSendSource.of_wallet(name="alice")
+    if version in SEND_2025:  # through accounts, overdrafts (Numscript), a payment's own ledger
+        found["account-through"] = StageSendSource.of_account(
+            "users:001", through_account="bridge:out", allow_overdraft=True
+        )
+        found["payment-held"] = StageSendSource.of_payment(
+            "pay1",
+            ledger="payments",
+            holding_account="held:pay1",
+            through_account="psp:in",
+            allow_overdraft=True,
+        )
     return found
 
 
-DESTINATIONS = {
-    "account": StageSendDestination.of_account("users:002", ledger="default"),
-    "account-other-ledger": StageSendDestination.of_account("users:002", ledger="ledger-b"),
-    "wallet": StageSendDestination.of_wallet("bob"),
-    "wallet-other-ledger": StageSendDestination.of_wallet("carol", balance="main"),
-    "payment": StageSendDestination.of_payment("stripe"),
-}
+def destinations(version: str) -> dict[str, StageSendDestination]:
+    found = {
+        "account": StageSendDestination.of_account("users:002", ledger="default"),
+        "account-other-ledger": StageSendDestination.of_account("users:002", ledger="ledger-b"),
+        "wallet": StageSendDestination.of_wallet("bob"),
+        "wallet-other-ledger": StageSendDestination.of_wallet("carol", balance="main"),
+        "payment": StageSendDestination.of_payment("stripe"),
+    }
+    if version in SEND_2025:
+        found["account-through"] = StageSendDestination.of_account(
+            "users:002", ledger="ledger-b", through_account="bridge:in", allow_overdraft=True
+        )
+        found["payout"] = StageSendDestination.of_payment("wise", type="PAYOUT", source_account="acc_wise")
+    return found
 
 
 def send(
@@ -195,7 +214,7 @@ def test_every_send_matrix_pair_decodes_typed_and_round_trips(
     names: set[str] = set()
     transactions = 0
     for source in sources(version).values():
-        for destination in DESTINATIONS.values():
+        for destination in destinations(version).values():
             workflow = api.create_workflow(
                 WorkflowConfig(name="pair", stages=[send(version, source, destination)])
             )
@@ -214,7 +233,7 @@ def test_every_send_matrix_pair_decodes_typed_and_round_trips(
                     assert tx.transaction_id >= 0 and tx.postings
                     transactions += 1
     expected_names = {"CreateTransaction", "CreditWallet", "DebitWallet", "GetAccount", "GetPayment"}
-    expected_names |= {"GetWallet", "StripeTransfer"}
+    expected_names |= {"GetWallet", "CreateTransferInitiation" if version in SEND_2025 else "StripeTransfer"}
     if version in LATER:
         expected_names.add("ListWallets")
     assert names >= expected_names
@@ -228,14 +247,14 @@ def test_failing_sends_and_retried_activities_decode_typed(
     version = orchestration_stack_version
     seed(orchestration_fake)
     failing = [
-        send(version, StageSendSource.of_account("users:003"), DESTINATIONS["account"], 10**6),  # no funds
-        send(version, StageSendSource.of_payment("pay1"), DESTINATIONS["payment"]),  # payment to payment
-        send(version, StageSendSource.of_wallet("bob"), DESTINATIONS["payment"]),  # no Stripe metadata
+        send(version, StageSendSource.of_account("users:003"), destinations(version)["account"], 10**6),  # no funds
+        send(version, StageSendSource.of_payment("pay1"), destinations(version)["payment"]),  # payment to payment
+        send(version, StageSendSource.of_wallet("bob"), destinations(version)["payment"]),  # no Stripe metadata
         RawStage(  # no amount: the builder refuses it, the service takes it and fails the run
             type="send",
             params={
                 "source": {"account": {"id": "users:001"}},
-                "destination": unstructure(DESTINATIONS["account"]),
+                "destination": unstructure(destinations(version)["account"]),
             },
         ),
     ]

@@ -56,7 +56,7 @@ def test_nothing_differs_exit_0_with_a_table_and_the_summary(cli: Cli, v20: str)
     assert lines[1].split() == ["STEP", "OPERATION", "VERDICT", "DIFFERENCES"]
     assert re.match(r"\s+1\s+getServerInfo\s+same$", lines[2])
     assert lines[-1].startswith(
-        "24 steps against fake v2.0: 24 same, 0 differ, 0 skipped (best of 3 versions"
+        "24 steps against fake v2.0: 24 same, 0 differ, 0 skipped (best of 4 versions"
     )
     assert lines[-1].endswith("the fake matches this target")
     assert result.err == ""  # no progress lines when stderr is not a terminal
@@ -78,7 +78,10 @@ def test_a_progress_line_per_step_on_a_terminal(cli: Cli, v20: str) -> None:
     result = cli("verify", "--against", v20, tty=True)
     lines = result.err.splitlines()
     assert len(lines) == 24
-    assert lines[0] == "[1/24] getServerInfo: read the server's version: v1.0 same, v2.0 same, v3.1 same"
+    assert (
+        lines[0]
+        == "[1/24] getServerInfo: read the server's version: v1.0 same, v2.0 same, v3.1 same, v3.2.5 same"
+    )
     assert lines[1].startswith("[2/24] createWorkflow: create the delay workflow: v1.0 differs, v2.0 same")
 
 
@@ -117,7 +120,10 @@ def test_an_unreachable_target_is_one_line_without_traceback(cli: Cli) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--stack-version", "v9"], "--stack-version: expected auto or one of v1.0, v2.0, v3.1, got 'v9'"),
+        (
+            ["--stack-version", "v9"],
+            "--stack-version: expected auto or one of v1.0, v2.0, v3.1, v3.2.5, got 'v9'",
+        ),
         (["--fake"], "verify compares a stack with the fake: give --against URL, not --fake"),
     ],
 )

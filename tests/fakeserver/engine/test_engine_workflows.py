@@ -204,7 +204,7 @@ def test_list_in_creation_order() -> None:
 def test_server_info_version() -> None:
     assert Engine(stack_version="v1.0").get_server_info() == "develop"
     assert Engine(stack_version="v2.0").get_server_info() == "v2.0.33"
-    assert Engine().get_server_info() == Engine(stack_version="v3.1").version == "v2.4.1"  # the latest
+    assert Engine().get_server_info() == Engine(stack_version="v3.2.5").version == "v2.6.0"  # the latest
     assert Engine(version="v1.2.3").get_server_info() == "v1.2.3"
 
 

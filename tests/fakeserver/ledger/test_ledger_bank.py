@@ -245,6 +245,7 @@ def test_reset_forgets_everything_and_still_bumps_the_version(bank: Bank) -> Non
         "wallets": {},
         "payments": {},
         "stripe_transfers": [],
+        "transfer_initiations": [],
     }
     with pytest.raises(KeyError):
         bank.wallet(wallet_id)

@@ -101,12 +101,12 @@ def test_the_default_server_prints_its_url_serves_logs_and_stops_cleanly(
 ) -> None:
     process = start()
     with requests.Session() as http:
-        assert http.get(process.url + "/api/orchestration/_info", timeout=5).json() == {"version": "v2.4.1"}
+        assert http.get(process.url + "/api/orchestration/_info", timeout=5).json() == {"version": "v2.6.0"}
         assert http.get(process.url + "/workflows", timeout=5).json() == {"data": []}
         clock = http.get(process.url + "/_fake/clock", timeout=5).json()["data"]
     assert clock["virtual"] is False
     assert f"control API at {process.url}/_fake" in process.banner
-    assert "stack v3.1, wall clock, auth off" in process.banner
+    assert "stack v3.2.5, wall clock, auth off" in process.banner
     code, _, err = process.stop()
     assert code == 0
     request_lines = [line for line in err.splitlines() if '" 200 ' in line]
@@ -193,7 +193,10 @@ def test_a_port_in_use_is_reported() -> None:
         (["--wait-timeout", "0"], "must be positive"),
         (["--token-ttl", "-1"], "positive number of seconds"),
         (["--virtual-clock", "--start-time", "2024-01-01T00:00:00"], "needs a time zone"),
-        (["--stack-version", "v9.9"], "invalid choice: 'v9.9' (choose from 'v1.0', 'v2.0', 'v3.1')"),
+        (
+            ["--stack-version", "v9.9"],
+            "invalid choice: 'v9.9' (choose from 'v1.0', 'v2.0', 'v3.1', 'v3.2.5')",
+        ),
     ],
 )
 def test_bad_arguments_are_refused(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -213,7 +216,7 @@ def test_defaults_and_the_servers_they_build() -> None:
     assert server.auth is None
     assert server.engine.wait_timeout == 300.0
     assert args.stack_version == DEFAULT_STACK_VERSION == STACK_VERSIONS[-1]
-    assert (server.engine.stack_version, server.engine.version) == (DEFAULT_STACK_VERSION, "v2.4.1")
+    assert (server.engine.stack_version, server.engine.version) == (DEFAULT_STACK_VERSION, "v2.6.0")
     pinned = cli.build_server(cli.build_parser().parse_args(["--stack-version", "v1.0"]))
     assert (pinned.app.stack_version, pinned.engine.version) == ("v1.0", "develop")
     options = ["--stack-version", "v1.0", "--service-version", "v9"]

@@ -65,7 +65,7 @@ def data(app: FakeApp, path: str, query: str = "") -> Any:
 
 
 def test_the_versions_oldest_first_and_the_latest_is_the_default() -> None:
-    assert STACK_VERSIONS == ("v1.0", "v2.0", "v3.1")
+    assert STACK_VERSIONS == ("v1.0", "v2.0", "v3.1", "v3.2.5")
     assert STACK_VERSIONS[-1] == DEFAULT_STACK_VERSION
     assert Engine().stack_version == FakeApp().stack_version == DEFAULT_STACK_VERSION
     assert FakeOrchestration().stack_version == FakeServer().stack_version == DEFAULT_STACK_VERSION
@@ -84,7 +84,7 @@ def test_the_versions_oldest_first_and_the_latest_is_the_default() -> None:
 def test_an_unknown_version_is_a_clear_error_listing_the_valid_ones(make: Any) -> None:
     with pytest.raises(UnknownStackVersion) as raised:
         make()
-    assert str(raised.value) == "unknown stack version 'v9': expected one of v1.0, v2.0, v3.1"
+    assert str(raised.value) == "unknown stack version 'v9': expected one of v1.0, v2.0, v3.1, v3.2.5"
     assert isinstance(raised.value, ValueError)
 
 
