@@ -88,9 +88,9 @@ WALLET_INSUFFICIENT_FUND_MESSAGE = "insufficient fund"
 REFERENCE_CONFLICT_MESSAGE = "conflict error on reference"
 # The one Numscript program the fake runs (flows v2.6 ``generateNumscriptWithSourceOverdraft``).
 _OVERDRAFT_SCRIPT = re.compile(
-    r"send \[(?P<asset>\S+) (?P<amount>[0-9]+)\] \(\n"
-    r"  source = @(?P<source>\S+) allowing unbounded overdraft\n"
-    r"  destination = @(?P<destination>\S+)\n"
+    r"send \[(?P<asset>[A-Z][A-Z0-9]{0,16}(?:/\d{1,6})?) (?P<amount>[0-9]+)\] \(\n"
+    r"  source = @(?P<source>[a-zA-Z_]+[a-zA-Z0-9_:]*) allowing unbounded overdraft\n"
+    r"  destination = @(?P<destination>[a-zA-Z_]+[a-zA-Z0-9_:]*)\n"
     r"\)"
 )
 _TRANSFER_TYPES = ("TRANSFER", "PAYOUT")

@@ -414,7 +414,7 @@ def _resolve_value(
             text = interp(value, variables).lower()
             if text in ("true", "false"):
                 return text == "true"
-            raise ResolveError("unable to resolve field '' to bool value")
+            raise ResolveError("unable to resolve field 'bool' to bool value")  # reflect Type().Name()
         raise ResolveError(f"expected uint or interpolated string but was {go_type_name(value)}")
     if kind == _BIGINT:
         if value is None:

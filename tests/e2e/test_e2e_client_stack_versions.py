@@ -247,9 +247,15 @@ def test_failing_sends_and_retried_activities_decode_typed(
     version = orchestration_stack_version
     seed(orchestration_fake)
     failing = [
-        send(version, StageSendSource.of_account("users:003"), destinations(version)["account"], 10**6),  # no funds
-        send(version, StageSendSource.of_payment("pay1"), destinations(version)["payment"]),  # payment to payment
-        send(version, StageSendSource.of_wallet("bob"), destinations(version)["payment"]),  # no Stripe metadata
+        send(
+            version, StageSendSource.of_account("users:003"), destinations(version)["account"], 10**6
+        ),  # no funds
+        send(
+            version, StageSendSource.of_payment("pay1"), destinations(version)["payment"]
+        ),  # payment to payment
+        send(
+            version, StageSendSource.of_wallet("bob"), destinations(version)["payment"]
+        ),  # no Stripe metadata
         RawStage(  # no amount: the builder refuses it, the service takes it and fails the run
             type="send",
             params={

@@ -604,6 +604,101 @@ def test_stripe_transfers_are_recorded_in_order(bank: Bank) -> None:
     ]
 
 
+def _script(source: str, destination: str, amount: int = 5) -> dict[str, Any]:
+    plain = (
+        f"send [EUR/2 {amount}] (\n"
+        f"  source = @{source} allowing unbounded overdraft\n"
+        f"  destination = @{destination}\n)"
+    )
+    return {"ledger": "default", "data": {"script": {"plain": plain}, "metadata": {"k": "v"}}}
+
+
+def test_the_overdraft_numscript_lets_only_its_source_go_negative(bank: Bank) -> None:
+    output = bank.activity_create_transaction(_script("bridge:out", "users:001"))
+    assert output["data"]["postings"] == [
+        {"amount": 5, "asset": "EUR/2", "destination": "users:001", "source": "bridge:out"}
+    ]
+    assert output["data"]["metadata"] == {"k": "v"}
+    assert (bank.balance("bridge:out", "EUR/2"), bank.balance("users:001", "EUR/2")) == (-5, 5)
+    # the overdraft is the script's alone: a posting from the overdrawn account still needs funds
+    with pytest.raises(ActivityFailure) as raised:
+        bank.activity_create_transaction(
+            {
+                "ledger": "default",
+                "data": {
+                    "postings": [{"amount": 1, "asset": "EUR/2", "source": "bridge:out", "destination": "x"}]
+                },
+            }
+        )
+    assert (raised.value.error_code, raised.value.retryable) == ("INSUFFICIENT_FUND", True)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        {"plain": "send [EUR/2 5] (source = @a destination = @b)"},
+        {"plain": "vars { account $a }"},
+        {"plain": 5},
+        "send",
+        {},
+    ],
+)
+def test_any_other_numscript_is_a_compilation_failure_that_changes_nothing(bank: Bank, script: Any) -> None:
+    before = bank.version
+    with pytest.raises(ActivityFailure) as raised:
+        bank.activity_create_transaction({"ledger": "default", "data": {"script": script}})
+    assert (raised.value.error_code, raised.value.retryable) == ("COMPILATION_FAILED", False)
+    assert bank.version == before and bank.transactions() == []
+
+
+def test_an_overdraft_script_with_a_bad_address_does_not_compile(bank: Bank) -> None:
+    with pytest.raises(ActivityFailure) as raised:
+        bank.activity_create_transaction(_script("bad-address!", "users:001"))
+    assert (raised.value.error_code, raised.value.retryable) == ("COMPILATION_FAILED", False)
+
+
+def test_transfer_initiations_are_recorded_as_the_payments_service_receives_them(bank: Bank) -> None:
+    base = {
+        "amount": 7,
+        "asset": "EUR/2",
+        "destination": "acct_1",
+        "metadata": {},
+        "waitingValidation": False,
+    }
+    assert bank.execute_activity("CreateTransferInitiation", {**base, "provider": "stripe"}) is None
+    bank.execute_activity(
+        "CreateTransferInitiation", {**base, "type": "payout", "source": "acc", "connectorID": "c"}
+    )
+    assert bank.transfer_initiations() == [
+        {
+            "amount": 7,
+            "asset": "EUR/2",
+            "description": "stripe TRANSFER",
+            "destinationAccountID": "acct_1",
+            "metadata": {},
+            "provider": "STRIPE",
+            "type": "TRANSFER",
+            "validated": True,
+        },
+        {
+            "amount": 7,
+            "asset": "EUR/2",
+            "connectorID": "c",
+            "description": "Transfer Initiation (PAYOUT)",
+            "destinationAccountID": "acct_1",
+            "metadata": {},
+            "sourceAccountID": "acc",
+            "type": "PAYOUT",
+            "validated": True,
+        },
+    ]
+    before = bank.version
+    with pytest.raises(ActivityFailure) as raised:
+        bank.execute_activity("CreateTransferInitiation", {**base, "type": "wire"})
+    assert str(raised.value) == "invalid transfer type: wire (must be TRANSFER or PAYOUT)"
+    assert raised.value.retryable and bank.version == before and len(bank.transfer_initiations()) == 2
+
+
 # ---------------------------------------------------------------------------------------------
 # Snapshot
 
