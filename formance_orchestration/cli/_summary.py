@@ -236,8 +236,12 @@ def activity_details(item: Mapping[str, Any], names: Mapping[str, str] | None = 
     body = _mapping(data.get("data", data.get("Data")))  # stack v2.0+ sends {Data, Ledger}
     detail: str
     if name == "CreateTransaction":
-        postings = _postings(body.get("postings"))
-        detail = f"{_text(data.get('ledger', data.get('Ledger')))}: {postings}{_moves(body.get('metadata'))}"
+        script = _mapping(body.get("script")).get("plain")
+        if body.get("postings") is None and isinstance(script, str):  # stack v3.2.5+: an overdraft
+            moved = "Numscript " + " ".join(script.split())
+        else:
+            moved = _postings(body.get("postings"))
+        detail = f"{_text(data.get('ledger', data.get('Ledger')))}: {moved}{_moves(body.get('metadata'))}"
         if body.get("reference"):
             detail += f" ref {body.get('reference')}"
     elif name == "GetAccount":
@@ -262,6 +266,9 @@ def activity_details(item: Mapping[str, Any], names: Mapping[str, str] | None = 
         detail = f"{wallet}{which}: -{amount_text(body.get('amount'))}{target}{_moves(body.get('metadata'))}"
     elif name == "StripeTransfer":
         detail = f"{amount_text(data)} -> connected account {_text(data.get('destination'))}"
+    elif name == "CreateTransferInitiation":
+        kind = " ".join(_text(data.get(key)) for key in ("provider", "type") if data.get(key))
+        detail = f"{amount_text(data)} -> {kind} to account {_text(data.get('destination'))}"
     elif name == "RevertTransaction":
         txid = data.get("txId", data.get("id"))
         detail = f"{_text(data.get('ledger'))}: tx {_text(txid)}"

@@ -273,6 +273,24 @@ def test_payment_and_stripe_activities() -> None:
     assert activity_details(
         _activity("StripeTransfer", {"amount": 100, "asset": "USD/2", "destination": "acct_1"})
     ) == ("StripeTransfer 100 USD/2 -> connected account acct_1")
+    initiation = {
+        "amount": 100,
+        "asset": "USD/2",
+        "destination": "acct_1",
+        "provider": "wise",
+        "type": "PAYOUT",
+    }
+    assert activity_details(_activity("CreateTransferInitiation", initiation)) == (
+        "CreateTransferInitiation 100 USD/2 -> wise PAYOUT to account acct_1"
+    )
+    plain = (
+        "send [USD/2 100] (\n  source = @users:001 allowing unbounded overdraft\n  destination = @world\n)"
+    )
+    overdraft = _activity("CreateTransaction", {"Data": {"script": {"plain": plain}}, "Ledger": "default"})
+    assert activity_details(overdraft) == (
+        "CreateTransaction default: Numscript send [USD/2 100] "
+        "( source = @users:001 allowing unbounded overdraft destination = @world )"
+    )
     payment = _activity(
         "GetPayment",
         {"id": "p1"},
