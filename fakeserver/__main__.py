@@ -7,6 +7,7 @@ Examples::
     python -m fakeserver --virtual-clock                  # time moves only via POST /_fake/clock/advance
     python -m fakeserver --client app:s3cret --token dev  # auth on: OAuth2 client + a static token
     python -m fakeserver --stack-version v1.0             # speak the mid-2023 stack's JSON
+    python -m fakeserver --openapi-shapes                 # stage histories as the official SDKs read them
 
 The first line on standard output is ``fakeserver listening on <url>``; one line per request goes to
 standard error (``--quiet`` turns them off). The API is served under ``/api/orchestration`` and
@@ -149,6 +150,14 @@ def build_parser(prog: str = "python -m fakeserver") -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--openapi-shapes",
+        action="store_true",
+        help=(
+            "answer stage-history payloads in the shape the OpenAPI document and the official SDKs "
+            "declare, not the one the service really sends (see the README)"
+        ),
+    )
+    parser.add_argument(
         "--service-version",
         dest="service_version",
         default=None,
@@ -214,6 +223,7 @@ def build_server(args: argparse.Namespace) -> FakeServer:
     engine = Engine(
         clock=clock,
         stack_version=args.stack_version,
+        openapi_shapes=args.openapi_shapes,
         version=args.service_version,
         wait_timeout=args.wait_timeout,
     )
@@ -259,10 +269,11 @@ def main(argv: Sequence[str] | None = None, *, prog: str = "python -m fakeserver
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     clock = "virtual clock" if args.virtual_clock else "wall clock"
     auth = "auth on" if server.app.auth is not None else "auth off"
+    shapes = ", OpenAPI shapes" if server.engine.openapi_shapes else ""
     print(f"fakeserver listening on {server.url}", flush=True)
     print(
         f"  API at {server.url}{args.prefix} and {server.url}; control API at {server.url}/_fake; "
-        f"stack {server.app.stack_version}, {clock}, {auth}. Ctrl-C to stop.",
+        f"stack {server.app.stack_version}{shapes}, {clock}, {auth}. Ctrl-C to stop.",
         flush=True,
     )
     with contextlib.suppress(KeyboardInterrupt):

@@ -45,16 +45,24 @@ _CONTROL_END = len(CONTROL_PREFIX)
 _REAL_PAUSE = 0.01
 
 
-def check_stack_version(engine: Engine, stack_version: str | None) -> None:
-    """Refuse a ``stack_version=`` given beside an engine (or app) that speaks another one.
+def check_stack_version(
+    engine: Engine, stack_version: str | None, openapi_shapes: bool | None = None
+) -> None:
+    """Refuse a ``stack_version=`` (or ``openapi_shapes=``) given beside an engine (or app) that
+    speaks otherwise.
 
     :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS``.
-    :raises ValueError: when the engine speaks another version.
+    :raises ValueError: when the engine speaks another version, or in the other shapes.
     """
-    if stack_version is not None and stack_row(stack_version) is not engine.stack:
+    if stack_version is not None and stack_row(stack_version).name != engine.stack_version:
         raise ValueError(
             f"stack_version={stack_version!r}, but the given engine speaks {engine.stack_version!r}: "
             "give the version to whatever makes the engine"
+        )
+    if openapi_shapes is not None and openapi_shapes != engine.openapi_shapes:
+        raise ValueError(
+            f"openapi_shapes={openapi_shapes!r}, but the given engine has {engine.openapi_shapes!r}: "
+            "give it to whatever makes the engine"
         )
 
 
@@ -66,6 +74,9 @@ class FakeApp:
     :param prefix: the gateway prefix stripped from paths that have it.
     :param stack_version: the stack version the default engine speaks (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest). With ``engine``, it must be the engine's.
+    :param openapi_shapes: answer stage-history payloads in the shape the OpenAPI document and the
+        official SDKs declare instead of the service's (default: the service's). With ``engine``, it
+        must be the engine's.
     :param max_calls: the most calls :attr:`calls` keeps (the newest; default 10,000).
     :param max_call_bytes: the most bytes of calls it keeps, bodies included (default 64 MiB).
     """
@@ -77,13 +88,14 @@ class FakeApp:
         auth: TokenAuthority | None = None,
         prefix: str = DEFAULT_PREFIX,
         stack_version: str | None = None,
+        openapi_shapes: bool | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if engine is None:
-            engine = Engine(stack_version=stack_version)
+            engine = Engine(stack_version=stack_version, openapi_shapes=bool(openapi_shapes))
         else:
-            check_stack_version(engine, stack_version)
+            check_stack_version(engine, stack_version, openapi_shapes)
         self.engine: Engine = engine
         self.auth: TokenAuthority | None = auth
         self.prefix = prefix.rstrip("/")
@@ -162,13 +174,14 @@ class FakeApp:
         """The stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
         return self.engine.stack_version
 
-    def reset(self, *, stack_version: str | None = None) -> None:
+    def reset(self, *, stack_version: str | None = None, openapi_shapes: bool | None = None) -> None:
         """Forget everything: the engine's state (``Engine.reset``), recorded calls, faults, tokens.
 
         :param stack_version: speak this stack version from now on (default: keep the current one).
+        :param openapi_shapes: answer in the OpenAPI/SDK shapes from now on, or not (default: keep).
         :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS`` (nothing reset).
         """
-        self.engine.reset(stack_version=stack_version)
+        self.engine.reset(stack_version=stack_version, openapi_shapes=openapi_shapes)
         self.faults.clear()
         if self.auth is not None:
             self.auth.reset()
@@ -218,12 +231,13 @@ class AppHandles:
         """The stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
         return self.app.engine.stack_version
 
-    def reset(self, *, stack_version: str | None = None) -> None:
+    def reset(self, *, stack_version: str | None = None, openapi_shapes: bool | None = None) -> None:
         """Forget workflows, instances, bank state, recorded calls, faults and issued tokens.
 
         :param stack_version: speak this stack version from now on (default: keep the current one).
+        :param openapi_shapes: answer in the OpenAPI/SDK shapes from now on, or not (default: keep).
         """
-        self.app.reset(stack_version=stack_version)
+        self.app.reset(stack_version=stack_version, openapi_shapes=openapi_shapes)
 
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` pass on the fake's clock: a virtual clock is advanced (after a short real

@@ -19,10 +19,12 @@ Method   Path                                                 What it does
 GET      /_fake                                               this table, as JSON
 POST     /_fake/reset                                         forget all state: workflows, instances, bank,
                                                               recorded calls, faults, issued tokens;
-                                                              ``{"stackVersion"?}`` also switches the
-                                                              stack version spoken
+                                                              ``{"stackVersion"?, "openapiShapes"?}``
+                                                              also switch the stack version spoken and
+                                                              the shape of stage-history payloads
 GET      /_fake/version                                       ``{"stackVersion", "serviceVersion",
-                                                              "stackVersions", "default"}``
+                                                              "openapiShapes", "stackVersions",
+                                                              "default"}``
 GET      /_fake/state                                         dump: clock, version, stats, workflows,
                                                               instances (with status), bank snapshot,
                                                               faults, activity failures, call count
@@ -387,13 +389,17 @@ def _index(call: _Call) -> tuple[int, Any]:
 
 
 def _reset(call: _Call) -> tuple[int, Any]:
-    _only(call.body, "stackVersion")
+    _only(call.body, "stackVersion", "openapiShapes")
     chosen = _opt_str(call.body, "stackVersion")
+    shapes = (
+        None if call.body.get("openapiShapes") is None else _bool(call.body, "openapiShapes", default=False)
+    )
     try:
-        call.app.reset(stack_version=chosen)
+        call.app.reset(stack_version=chosen, openapi_shapes=shapes)
     except UnknownStackVersion as exc:
         raise _bad(str(exc)) from None
-    return 200, {"reset": True, "stackVersion": call.app.stack_version}
+    engine = call.engine
+    return 200, {"reset": True, "stackVersion": engine.stack_version, "openapiShapes": engine.openapi_shapes}
 
 
 def _version(call: _Call) -> tuple[int, Any]:
@@ -401,6 +407,7 @@ def _version(call: _Call) -> tuple[int, Any]:
     return 200, {
         "stackVersion": engine.stack_version,
         "serviceVersion": engine.version,
+        "openapiShapes": engine.openapi_shapes,
         "stackVersions": list(STACK_VERSIONS),
         "default": DEFAULT_STACK_VERSION,
     }

@@ -259,6 +259,10 @@ def _check_config_shape(config: Any) -> Mapping[str, Any]:
     return config
 
 
+def _with_shapes(row: StackVersion, openapi_shapes: bool) -> StackVersion:
+    return row if row.openapi_shapes == openapi_shapes else attrs.evolve(row, openapi_shapes=openapi_shapes)
+
+
 class Engine:
     """The in-memory Orchestration service: what the routes call, what tests drive directly.
 
@@ -269,6 +273,8 @@ class Engine:
     :param stack_version: the Formance stack release whose dialect the fake speaks (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest, ``DEFAULT_STACK_VERSION``).
     :param version: what ``GET /_info`` reports (default: what that stack release reports).
+    :param openapi_shapes: answer stage-history payloads in the shape the OpenAPI document and the
+        official SDKs declare, where the service really sends another (default: as the service).
     :param wait_timeout: real seconds a ``wait=true`` run may stay blocked before it raises
         :class:`WaitTimeout` (``None``: for ever).
 
@@ -327,10 +333,11 @@ class Engine:
         stack_version: str | None = None,
         version: str | None = None,
         wait_timeout: float | None = 5.0,
+        openapi_shapes: bool = False,
     ) -> None:
         if stack_version is None:
             stack_version = DEFAULT_STACK_VERSION
-        self.stack: StackVersion = _stack_row(stack_version)
+        self.stack: StackVersion = _with_shapes(_stack_row(stack_version), openapi_shapes)
         self.clock: Clock = clock if clock is not None else ManualClock()
         self.ids: Callable[[], str] = ids if ids is not None else _default_ids
         self._sim_now: datetime | None = None
@@ -363,6 +370,11 @@ class Engine:
     def stack_version(self) -> str:
         """The name of the stack version the fake speaks (one of ``fakeserver.STACK_VERSIONS``)."""
         return self.stack.name
+
+    @property
+    def openapi_shapes(self) -> bool:
+        """Whether stage-history payloads are answered in the OpenAPI/SDK shape (see ``__init__``)."""
+        return self.stack.openapi_shapes
 
     def get_server_info(self) -> str:
         """The version ``GET /_info`` reports."""
@@ -778,20 +790,23 @@ class Engine:
                 "injected_failures": sum(len(q) for q in self._injections.values()),
             }
 
-    def reset(self, *, stack_version: str | None = None) -> None:
+    def reset(self, *, stack_version: str | None = None, openapi_shapes: bool | None = None) -> None:
         """Forget workflows, instances, timers, bank state and injected failures, and move a virtual
         clock back to where it started (``ManualClock.rewind``), so that whatever a test did to the
         time, the next one starts from the same place.
 
         :param stack_version: speak this stack version from now on (default: keep the current one).
+        :param openapi_shapes: answer in the OpenAPI/SDK shapes from now on, or not (default: keep).
         :raises UnknownStackVersion: for a name not in ``fakeserver.STACK_VERSIONS`` (nothing reset).
         """
         row = None if stack_version is None else _stack_row(stack_version)
         with self._lock:
             if row is not None:
-                self.stack = row
+                self.stack = _with_shapes(row, self.stack.openapi_shapes)
                 if self._own_version is None:
                     self.version = row.service_version
+            if openapi_shapes is not None:
+                self.stack = _with_shapes(self.stack, openapi_shapes)
             for inst in self._instances.values():
                 run = inst.run
                 if run is not None and run.gen is not None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported when a fixture runs: the plugin must cost nothing 
 
 __all__ = [
     "STACK_VERSION_OPTION",
+    "configured_openapi_shapes",
     "configured_stack_version",
     "make_orchestration_server",
     "orchestration_server",
@@ -65,6 +66,18 @@ def configured_stack_version(config: pytest.Config) -> str:
     return name
 
 
+#: The ini key and option destination of the OpenAPI shapes (``--orchestration-openapi-shapes``).
+OPENAPI_SHAPES_OPTION = "orchestration_openapi_shapes"
+
+
+def configured_openapi_shapes(config: pytest.Config) -> bool:
+    """Whether a pytest run asks for stage-history payloads in the OpenAPI/SDK shape: the
+    command-line flag, else the ini option (a bool), else no."""
+    return bool(
+        config.getoption(OPENAPI_SHAPES_OPTION, default=False) or config.getini(OPENAPI_SHAPES_OPTION)
+    )
+
+
 def _listen_address() -> tuple[str, int]:
     from fakeserver.server import DEFAULT_HOST
 
@@ -82,12 +95,17 @@ def orchestration_server_listen_address() -> tuple[str, int]:
 @pytest.fixture(scope="session")
 def orchestration_server_app(pytestconfig: pytest.Config) -> FakeApp:
     """The app the session server serves: a fresh engine on a ManualClock speaking the configured
-    stack version, auth off (overridable)."""
+    stack version (and shapes), auth off (overridable)."""
     from fakeserver._app import FakeApp
     from fakeserver._clock import ManualClock
     from fakeserver._engine import Engine
 
-    return FakeApp(Engine(clock=ManualClock(), stack_version=configured_stack_version(pytestconfig)))
+    engine = Engine(
+        clock=ManualClock(),
+        stack_version=configured_stack_version(pytestconfig),
+        openapi_shapes=configured_openapi_shapes(pytestconfig),
+    )
+    return FakeApp(engine)
 
 
 @pytest.fixture(scope="session")
@@ -109,11 +127,13 @@ def make_orchestration_server(
 
 @pytest.fixture
 def orchestration_server(
-    make_orchestration_server: FakeServer, orchestration_stack_version: str
+    make_orchestration_server: FakeServer,
+    orchestration_stack_version: str,
+    orchestration_openapi_shapes: bool,
 ) -> Iterator[FakeServer]:
     """The session's server with a fresh fake for this test (reset before it, and after it),
-    speaking ``orchestration_stack_version``."""
+    speaking ``orchestration_stack_version`` in ``orchestration_openapi_shapes``."""
     server = make_orchestration_server
-    server.reset(stack_version=orchestration_stack_version)
+    server.reset(stack_version=orchestration_stack_version, openapi_shapes=orchestration_openapi_shapes)
     yield server
     server.reset()

@@ -47,6 +47,9 @@ class StackVersion:
         ``throughAccount``/``allowOverdraft`` (overdrafts sent as Numscript), payment sources with
         ``ledger``/``holdingAccount``, payment destinations with ``type``/``sourceAccount``, payouts
         debited first and made with ``CreateTransferInitiation`` for any provider.
+    :param openapi_shapes: not a release difference but a choice of the fake's user (off in every
+        row): stage-history payloads in the shape flows' ``openapi/v1.yaml`` and the official SDKs
+        declare, where the service really sends another (see :func:`fakeserver._wire.activity`).
     """
 
     name: str
@@ -62,6 +65,7 @@ class StackVersion:
     running_any_case: bool
     stages_2024: bool
     send_2025: bool
+    openapi_shapes: bool = False
 
 
 _V1_0 = StackVersion(

@@ -315,11 +315,16 @@ def activity(view: ActivityView, stack: StackVersion) -> dict[str, Any]:
     ``nextExecution``; the optional ones only when set.
 
     :param view: the activity.
-    :param stack: the stack version spoken (the shapes of ledger and payments outputs).
+    :param stack: the stack version spoken (the shapes of ledger and payments outputs; with
+        ``openapi_shapes``, the payloads as :func:`as_declared` rewrites them).
     """
-    item: dict[str, Any] = {"name": view.name, "input": {view.name: sorted_keys(view.input)}}
-    if view.output is not None:
-        item["output"] = {view.name: sorted_keys(activity_output(view.name, view.output, stack))}
+    input = sorted_keys(view.input)
+    output = None if view.output is None else sorted_keys(activity_output(view.name, view.output, stack))
+    if stack.openapi_shapes:
+        input, output = as_declared(view.name, input, output)
+    item: dict[str, Any] = {"name": view.name, "input": {view.name: input}}
+    if output is not None:
+        item["output"] = {view.name: output}
     if view.error:
         item["error"] = view.error
     item["terminated"] = view.terminated
@@ -332,6 +337,34 @@ def activity(view: ActivityView, stack: StackVersion) -> dict[str, Any]:
     if view.next_execution is not None:
         item["nextExecution"] = format_time(view.next_execution)
     return item
+
+
+def as_declared(name: str, input: Any, output: Any) -> tuple[Any, Any]:
+    """An activity's input and output in the shape flows' ``openapi/v1.yaml`` (and the official SDKs
+    generated from it) declare, where the service really sends another (``openapi_shapes``):
+
+    * the CreateTransaction output's ``data`` is the transaction, not a one-element list (flows
+      ``internal/workflow/manager.go`` ``ReadStageHistory`` makes the list);
+    * a DebitWallet/CreditWallet ``metadata`` and a CreditWallet ``sources`` that the service sends
+      as ``null`` (nil Go maps) are ``{}`` and ``[]``;
+    * the AddAccountMetadata input names the account ``id``, not ``account``.
+
+    Only these three; the payloads are fresh copies, so rewriting them in place is safe.
+    """
+    if name == "CreateTransaction" and output is not None:
+        data = output.get("data")
+        if isinstance(data, list) and len(data) == 1:
+            output["data"] = data[0]
+    elif name in ("DebitWallet", "CreditWallet"):
+        data = input.get("data")
+        if isinstance(data, dict):
+            if data.get("metadata", {}) is None:
+                data["metadata"] = {}
+            if name == "CreditWallet" and data.get("sources", []) is None:
+                data["sources"] = []
+    elif name == "AddAccountMetadata" and "account" in input:
+        input = sorted_keys({"id" if key == "account" else key: value for key, value in input.items()})
+    return input, output
 
 
 def data_body(payload: Any) -> bytes:

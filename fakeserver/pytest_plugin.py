@@ -17,7 +17,10 @@ Small fixtures feed them and can be overridden in a ``conftest.py`` (as with pyt
 The stack version defaults to the latest (``fakeserver.DEFAULT_STACK_VERSION``); a suite pins
 another with the ini option ``orchestration_stack_version = v1.0``, a run with
 ``pytest --orchestration-stack-version v1.0`` (which wins over the ini option), and one test or
-module by overriding the ``orchestration_stack_version`` fixture.
+module by overriding the ``orchestration_stack_version`` fixture. Likewise the ini option
+``orchestration_openapi_shapes = true``, the flag ``--orchestration-openapi-shapes`` and the
+``orchestration_openapi_shapes`` fixture make the fakes answer stage-history payloads in the shape the
+official SDKs read (off by default: the service's own shapes).
 
 The plugin is loaded in every pytest run of an environment where the package is installed, so it
 imports nothing of the fake until a fixture of ours runs (``pytest -p no:fakeserver`` leaves it out
@@ -32,7 +35,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from fakeserver._server_fixture import (
+    OPENAPI_SHAPES_OPTION,
     STACK_VERSION_OPTION,
+    configured_openapi_shapes,
     configured_stack_version,
     make_orchestration_server,
     orchestration_server,
@@ -50,6 +55,7 @@ if TYPE_CHECKING:  # the fixtures import these when they run
 _DEFAULT_BASE_URL = "http://localhost"
 
 __all__ = [
+    "configured_openapi_shapes",
     "configured_stack_version",
     "make_orchestration_server",
     "orchestration_base_url",
@@ -57,6 +63,7 @@ __all__ = [
     "orchestration_clock",
     "orchestration_fake",
     "orchestration_fake_app",
+    "orchestration_openapi_shapes",
     "orchestration_server",
     "orchestration_server_app",
     "orchestration_server_listen_address",
@@ -79,12 +86,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help=help_text,
     )
+    shapes_help = (
+        "answer the Orchestration fakes' stage-history payloads in the shape the OpenAPI document and "
+        "the official SDKs declare, not the one the service really sends"
+    )
+    parser.addini(OPENAPI_SHAPES_OPTION, shapes_help, type="bool", default=False)
+    parser.getgroup("fakeserver").addoption(
+        "--orchestration-openapi-shapes",
+        dest=OPENAPI_SHAPES_OPTION,
+        action="store_true",
+        default=False,
+        help=shapes_help,
+    )
 
 
 @pytest.fixture
 def orchestration_stack_version(pytestconfig: pytest.Config) -> str:
     """The Formance stack release the fakes speak (from the options; override it to pin one)."""
     return configured_stack_version(pytestconfig)
+
+
+@pytest.fixture
+def orchestration_openapi_shapes(pytestconfig: pytest.Config) -> bool:
+    """Whether the fakes answer stage-history payloads in the OpenAPI/SDK shape (from the options;
+    override it to choose)."""
+    return configured_openapi_shapes(pytestconfig)
 
 
 @pytest.fixture
@@ -102,13 +128,20 @@ def orchestration_clock() -> Clock:
 
 
 @pytest.fixture
-def orchestration_fake_app(orchestration_clock: Clock, orchestration_stack_version: str) -> FakeApp:
+def orchestration_fake_app(
+    orchestration_clock: Clock, orchestration_stack_version: str, orchestration_openapi_shapes: bool
+) -> FakeApp:
     """The app behind ``orchestration_fake``: a fresh engine on ``orchestration_clock`` speaking
-    ``orchestration_stack_version``, auth off."""
+    ``orchestration_stack_version`` in ``orchestration_openapi_shapes``, auth off."""
     from fakeserver._app import FakeApp
     from fakeserver._engine import Engine
 
-    return FakeApp(Engine(clock=orchestration_clock, stack_version=orchestration_stack_version))
+    engine = Engine(
+        clock=orchestration_clock,
+        stack_version=orchestration_stack_version,
+        openapi_shapes=orchestration_openapi_shapes,
+    )
+    return FakeApp(engine)
 
 
 @pytest.fixture

@@ -132,6 +132,8 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         ``base_url`` (for a client that talks to the service without the gateway prefix).
     :param stack_version: the stack version the fake speaks when ``app`` is not given (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest).
+    :param openapi_shapes: answer stage-history payloads in the OpenAPI/SDK shape instead of the
+        service's, when ``app`` is not given (see ``FakeApp``).
     :param max_calls: the most calls ``fake.calls`` keeps when ``app`` is not given (the newest).
     :param max_call_bytes: the most bytes of calls it keeps, bodies included.
     """
@@ -144,17 +146,18 @@ class FakeOrchestration(AppHandles, ContextDecorator):
         clock: Clock | None = None,
         prefix: str = DEFAULT_PREFIX,
         stack_version: str | None = None,
+        openapi_shapes: bool | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if app is None:
             clock = clock if clock is not None else ManualClock()
-            engine = Engine(clock=clock, stack_version=stack_version)
+            engine = Engine(clock=clock, stack_version=stack_version, openapi_shapes=bool(openapi_shapes))
             app = FakeApp(engine, max_calls=max_calls, max_call_bytes=max_call_bytes)
         elif clock is not None and clock is not app.engine.clock:
             raise ValueError("give either an app or a clock: the app's engine already has its clock")
-        elif stack_version is not None:
-            check_stack_version(app.engine, stack_version)
+        elif stack_version is not None or openapi_shapes is not None:
+            check_stack_version(app.engine, stack_version, openapi_shapes)
         self.app = app
         self.base_url = _normalized_base(base_url)
         self.prefix = prefix.rstrip("/")

@@ -327,6 +327,8 @@ class FakeServer(AppHandles):
     :param port: the port to bind; ``0`` (the default) picks a free one.
     :param stack_version: the stack version the default app speaks (a name from
         ``fakeserver.STACK_VERSIONS``; default: the latest).
+    :param openapi_shapes: answer stage-history payloads in the OpenAPI/SDK shape instead of the
+        service's, when ``app`` is not given (see ``FakeApp``).
     :param max_calls: the most calls the default app's ``calls`` keeps (the newest).
     :param max_call_bytes: the most bytes of calls it keeps, bodies included.
     """
@@ -338,13 +340,19 @@ class FakeServer(AppHandles):
         host: str = DEFAULT_HOST,
         port: int = 0,
         stack_version: str | None = None,
+        openapi_shapes: bool | None = None,
         max_calls: int = DEFAULT_MAX_CALLS,
         max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
     ) -> None:
         if app is None:
-            app = FakeApp(stack_version=stack_version, max_calls=max_calls, max_call_bytes=max_call_bytes)
-        elif stack_version is not None:
-            check_stack_version(app.engine, stack_version)
+            app = FakeApp(
+                stack_version=stack_version,
+                openapi_shapes=openapi_shapes,
+                max_calls=max_calls,
+                max_call_bytes=max_call_bytes,
+            )
+        elif stack_version is not None or openapi_shapes is not None:
+            check_stack_version(app.engine, stack_version, openapi_shapes)
         self.app: FakeApp = app
         self.host = host
         self._requested_port = port
@@ -473,19 +481,22 @@ def serve(
     host: str = DEFAULT_HOST,
     port: int = 0,
     stack_version: str | None = None,
+    openapi_shapes: bool | None = None,
     max_calls: int = DEFAULT_MAX_CALLS,
     max_call_bytes: int = DEFAULT_MAX_CALL_BYTES,
 ) -> Iterator[FakeServer]:
     """Run a :class:`FakeServer` in a background thread for the ``with`` block; yield it (``.url``).
 
-    ``stack_version`` picks the stack release the fake speaks, ``max_calls`` / ``max_call_bytes`` bound
-    its call log, when ``app`` is not given.
+    ``stack_version`` picks the stack release the fake speaks, ``openapi_shapes`` the shape of its
+    stage-history payloads (see ``FakeApp``), ``max_calls`` / ``max_call_bytes`` bound its call log,
+    when ``app`` is not given.
     """
     server = FakeServer(
         app,
         host=host,
         port=port,
         stack_version=stack_version,
+        openapi_shapes=openapi_shapes,
         max_calls=max_calls,
         max_call_bytes=max_call_bytes,
     )

@@ -29,6 +29,7 @@ __all__ = [
     "ACTIVITY_INPUT_TYPES",
     "ACTIVITY_OUTPUT_TYPES",
     "ActivityAddAccountMetadata",
+    "ActivityAddAccountMetadataById",
     "ActivityConfirmHold",
     "ActivityCreateTransaction",
     "ActivityCreateTransactionOutput",
@@ -100,6 +101,17 @@ class ActivityAddAccountMetadata(Model):
 
     ledger: str
     account: str
+    metadata: dict[str, str] | None = None
+
+
+@attrs.frozen(kw_only=True, repr=False, eq=False)
+class ActivityAddAccountMetadataById(Model):
+    """Input of ``AddAccountMetadata`` as flows' OpenAPI document and the official SDKs declare it:
+    the account in ``id``. The service itself sends :class:`ActivityAddAccountMetadata`; a fake
+    with ``openapi_shapes`` sends this one."""
+
+    ledger: str
+    id: str
     metadata: dict[str, str] | None = None
 
 
@@ -273,6 +285,7 @@ ActivityInput = (
     | ActivityGetWallet
     | ActivityListWallets
     | ActivityAddAccountMetadata
+    | ActivityAddAccountMetadataById
     | ActivityCreateTransferInitiation
     | ActivityVoidHold
 )
@@ -292,6 +305,7 @@ ActivityOutput = (
 """Any typed activity output."""
 
 CreateTransactionInput = ActivityCreateTransaction | ActivityCreateTransactionV2
+AddAccountMetadataInput = ActivityAddAccountMetadata | ActivityAddAccountMetadataById
 CreateTransactionOutput = ActivityCreateTransactionOutput | ActivityCreateTransactionV2Output
 RevertTransactionOutput = ActivityRevertTransactionOutput | ActivityRevertTransactionV2Output
 
@@ -306,7 +320,7 @@ ACTIVITY_INPUT_TYPES: dict[str, Any] = {
     "DebitWallet": ActivityDebitWallet,
     "GetWallet": ActivityGetWallet,
     "ListWallets": ActivityListWallets,
-    "AddAccountMetadata": ActivityAddAccountMetadata,
+    "AddAccountMetadata": AddAccountMetadataInput,
     "CreateTransferInitiation": ActivityCreateTransferInitiation,
     "VoidHold": ActivityVoidHold,
 }
@@ -350,7 +364,7 @@ class WorkflowInstanceHistoryStageInput(Model):
     debit_wallet: ActivityDebitWallet | None = attrs.field(default=None, metadata={"wire": "DebitWallet"})
     get_wallet: ActivityGetWallet | None = attrs.field(default=None, metadata={"wire": "GetWallet"})
     list_wallets: ActivityListWallets | None = attrs.field(default=None, metadata={"wire": "ListWallets"})
-    add_account_metadata: ActivityAddAccountMetadata | None = attrs.field(
+    add_account_metadata: AddAccountMetadataInput | None = attrs.field(
         default=None, metadata={"wire": "AddAccountMetadata"}
     )
     create_transfer_initiation: ActivityCreateTransferInitiation | None = attrs.field(

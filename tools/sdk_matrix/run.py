@@ -123,10 +123,11 @@ def npm_env(workdir: Path, version: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def fake(stack_version: str) -> Iterator[str]:
-    """``python -m fakeserver --stack-version V --port 0`` (virtual clock); yields its URL."""
+def fake(stack_version: str, options: list[str]) -> Iterator[str]:
+    """``python -m fakeserver --stack-version V --port 0`` (virtual clock, and ``options``); yields
+    its URL."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "fakeserver", "--stack-version", stack_version, "--port", "0"]
+    command = [sys.executable, "-m", "fakeserver", "--stack-version", stack_version, "--port", "0", *options]
     process = subprocess.Popen(
         [*command, "--virtual-clock", "--quiet"], stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT
     )
@@ -154,9 +155,9 @@ def drive(command: list[str], plan: dict[str, Any]) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_one(command: list[str], stack_version: str) -> dict[str, Any]:
+def run_one(command: list[str], stack_version: str, options: list[str]) -> dict[str, Any]:
     """Run the scenario straight, then (if anything failed) behind the proxy to classify failures."""
-    with fake(stack_version) as url:
+    with fake(stack_version, options) as url:
         straight = drive(command, scenario.build(stack_version, url))
         failed = [r for r in straight["results"] if r.get("ok") is False]
         behind: dict[str, dict[str, dict[str, Any]]] = {}
@@ -252,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "sdk_matrix")
     parser.add_argument("--jobs", type=int, default=2, help="SDK runs at once (default: 2)")
     parser.add_argument("--json", type=Path, help="also write every step result here")
+    parser.add_argument(
+        "--openapi-shapes", action="store_true", help="run the fakes with --openapi-shapes (see the README)"
+    )
     args = parser.parse_args(argv)
+    options = ["--openapi-shapes"] if args.openapi_shapes else []
     versions = args.stack_versions or list(STACK_VERSIONS)
     python = pypi_releases() if args.python is None else [v for v in args.python if v != "none"]
     npm = npm_releases() if args.npm is None else [v for v in args.npm if v != "none"]
@@ -271,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                 make = python_env if kind == "py" else npm_env
                 envs[(kind, version)] = make(args.workdir, version)
         started = time.monotonic()
-        run = run_one(envs[(kind, version)], stack_version)
+        run = run_one(envs[(kind, version)], stack_version, options)
         print(
             f"{run['sdk']} {version} @ {stack_version}: {cell(run)} ({time.monotonic() - started:.0f} s)",
             file=sys.stderr,

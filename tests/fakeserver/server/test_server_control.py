@@ -174,7 +174,7 @@ def test_reset_forgets_everything(server: FakeServer, control: Control, http: re
     server.faults.add("getInstance", status=500)
     server.engine.inject_activity_failure("CreateTransaction", "boom")
     control.post("/_fake/ledgers/default/accounts/users:1/fund", {"asset": "USD", "amount": 5}, status=201)
-    assert control.post("/_fake/reset") == {"reset": True, "stackVersion": "v1.0"}
+    assert control.post("/_fake/reset") == {"reset": True, "stackVersion": "v1.0", "openapiShapes": False}
     state = control.get("/_fake/state")
     assert state["workflows"] == [] and state["instances"] == []
     assert state["faults"] == [] and state["activityFailures"] == [] and state["calls"] == 0
