@@ -102,6 +102,14 @@ _DIGITS = frozenset(b"0123456789")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _ESCAPES = frozenset(b'"\\/bfnrt')
 _MAX_DEPTH = 10000
+#: The deepest nesting of a request body the fake takes (objects and arrays). The service takes up to
+#: Go's 10,000 levels; the fake's code walks values recursively, so it refuses what Python's stack
+#: could not hold with a clear 400 instead of failing half-way.
+FAKE_MAX_DEPTH = 128
+_TOO_DEEP = (
+    f"fakeserver: nested deeper than {FAKE_MAX_DEPTH} levels "
+    f"(the fake's limit; the service takes up to {_MAX_DEPTH:,})"
+)
 
 (
     _BEGIN_VALUE,
@@ -351,6 +359,7 @@ def _decode(body: bytes) -> Any:
         except (ValueError, RecursionError):
             pass
         else:
+            _check_depth(data, value)
             if "\\u" in text and _LONE_SURROGATE_ESCAPE.search(text) is not None:
                 value = _replace_surrogates(value)
             return value
@@ -361,8 +370,24 @@ def _decode(body: bytes) -> Any:
     try:
         value, _ = _DECODER.raw_decode(text)
     except RecursionError:
-        raise _JSONError("fakeserver: JSON nested too deeply for Python's decoder") from None
+        raise _JSONError(_TOO_DEEP) from None
+    _check_depth(data, value)
     return _replace_surrogates(value)
+
+
+def _check_depth(data: bytes, value: Any) -> None:
+    """Refuse a value nested deeper than :data:`FAKE_MAX_DEPTH` (counted without recursion)."""
+    if data.count(b"{") + data.count(b"[") <= FAKE_MAX_DEPTH:
+        return  # cannot be that deep: the common case costs two byte counts
+    level = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > FAKE_MAX_DEPTH:
+                    raise _JSONError(_TOO_DEEP)
+                level.append((child, depth + 1))
 
 
 # -- Go type errors ------------------------------------------------------------------------------
@@ -724,8 +749,8 @@ def _yaml_mapping(node: yaml.MappingNode, errors: list[str], depth: int, *, top:
 
 def _yaml_value(node: yaml.Node, errors: list[str], depth: int = 0) -> Any:
     """The value yaml.v3 decodes into ``any``."""
-    if depth > 1000:
-        raise GoPanic("yaml: document nested too deeply")
+    if depth >= FAKE_MAX_DEPTH:
+        raise InvalidRequest(f"unmarshalling yaml: {_TOO_DEEP}")
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)[1]
     if isinstance(node, yaml.SequenceNode):
@@ -772,6 +797,8 @@ def _yaml_payload(body: bytes) -> dict[str, Any] | None:
             raise InvalidRequest("unmarshalling yaml: EOF")
     except yaml.YAMLError as exc:
         raise InvalidRequest(f"unmarshalling yaml: {_yaml_problem(exc)}") from None
+    except RecursionError:  # PyYAML composes nodes recursively
+        raise InvalidRequest(f"unmarshalling yaml: {_TOO_DEEP}") from None
     finally:
         loader.dispose()
     try:
