@@ -2,7 +2,8 @@
 
 A fake speaks one stack version's dialect, chosen when it is made (``stack_version=``). Everything
 that differs between releases is a field of :class:`StackVersion`, read by the rendering and
-decoding layers (``_wire.py``, ``_routes.py``, ``_send.py``); the engine only carries the row.
+decoding layers (``_wire.py``, ``_routes.py``, ``_resolve.py``, ``_send.py``); the engine only carries
+the row.
 
 Versions are named as users name their stacks. Each row says which releases speak it and cites the
 upstream source it was established from (formancehq/stack, formancehq/flows; see the README table).
@@ -107,6 +108,9 @@ _V3_1 = attrs.evolve(
     instance_workflow=True,
 )
 
+# formancehq/stack v3.2.5 to v3.2.7 Justfile: ORCHESTRATION_VERSION := "v2.6.0" (v3.2.0 to v3.2.4:
+# v2.4.1). From flows v2.4.1 to v2.6.0 only the send stage changed: internal/workflow/stages/send/
+# send.go and run.go, activities/activity_transfer_initiation.go (and openapi/v1.yaml).
 _V3_2_5 = attrs.evolve(
     _V3_1,
     name="v3.2.5",
