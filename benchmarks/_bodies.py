@@ -18,6 +18,7 @@ __all__ = [
     "encode",
     "instance_body",
     "instances_body",
+    "sdk_readable_history",
     "stage_history_body",
     "workflows_body",
 ]
@@ -297,6 +298,28 @@ def stage_history_body(count: int, *, seed: int = 4) -> dict[str, Any]:
             item["nextExecution"] = gen.ts()
         items.append(item)
     return {"data": items}
+
+
+def sdk_readable_history(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a stage-history body in the shapes formance-sdk-python 9.0.1 reads (the later
+    stacks' transaction and payment fields, empty maps for the wallet ones the service sends null):
+    what ``fakeserver`` answers with ``openapi_shapes``, so both sides of the SDK row decode it."""
+    copied: dict[str, Any] = json.loads(json.dumps(body))
+    for item in copied["data"]:
+        name = item["name"]
+        output = (item.get("output") or {}).get(name) or {}
+        data = output.get("data")
+        if name == "CreateTransaction" and isinstance(data, dict):
+            data.update(id=data["txid"], reverted=False)
+        elif name == "GetPayment" and isinstance(data, dict):
+            data.update(connectorID="", sourceAccountID="", destinationAccountID=data.pop("accountID"))
+            data["amount"] = data["initialAmount"]
+        wallet = item["input"][name].get("data") if name in ("DebitWallet", "CreditWallet") else None
+        if isinstance(wallet, dict):
+            for key, empty in (("metadata", {}), ("sources", [])):
+                if key in wallet and wallet[key] is None:
+                    wallet[key] = empty
+    return copied
 
 
 class Bodies:

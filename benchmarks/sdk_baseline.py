@@ -16,6 +16,7 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
+from benchmarks._bodies import encode, sdk_readable_history
 from benchmarks._harness import Result, Settings, Target, compare, result_from_pair
 from benchmarks._stub import STUB_URL, stub_session
 from benchmarks.client_overhead import bodies_for
@@ -60,7 +61,10 @@ def run(settings: Settings) -> list[Result]:
     routes = {
         f"{_PREFIX}/instances/{instance_id}": bodies.instance_bytes,
         f"{_PREFIX}/workflows": bodies.workflows_bytes,
-        f"{_PREFIX}/instances/{_HISTORY_ID}/stages/0/history": bodies.stage_history_bytes,
+        # in the later shapes the SDK's models read (the mid-2023 body has txid, not id)
+        f"{_PREFIX}/instances/{_HISTORY_ID}/stages/0/history": encode(
+            sdk_readable_history(bodies.stage_history)
+        ),
         f"{_PREFIX}/instances": bodies.instances_bytes,
     }
 

@@ -125,3 +125,31 @@ def test_smoke_mode_runs_every_area_and_writes_the_json_report(tmp_path: Path) -
     for id_ in EXPECTED_IDS:
         assert id_ in process.stdout
     assert "client/bare" in process.stdout
+
+
+def test_the_sdk_row_s_history_body_is_in_the_later_shapes_and_the_client_reads_it_typed() -> None:
+    from benchmarks._bodies import encode, sdk_readable_history, stage_history_body
+    from formance_orchestration import RawActivity
+    from formance_orchestration._converter import structure
+    from formance_orchestration.models import GetWorkflowInstanceHistoryStageResponse
+
+    original = stage_history_body(12)
+    body = sdk_readable_history(original)
+    assert original != body and "accountID" in json.dumps(original)  # a copy: the original is kept
+    names = set()
+    for item in body["data"]:
+        name = item["name"]
+        names.add(name)
+        data = (item.get("output") or {}).get(name, {}).get("data")
+        if name == "CreateTransaction" and data is not None:
+            assert data["id"] == data["txid"] and data["reverted"] is False
+        if name == "GetPayment" and data is not None:
+            assert "accountID" not in data and data["amount"] == data["initialAmount"]
+        wallet = item["input"][name].get("data") or {}
+        assert wallet.get("metadata", {}) is not None and wallet.get("sources", []) is not None
+    assert {"CreateTransaction", "GetPayment", "DebitWallet", "CreditWallet"} <= names
+    decoded = structure(json.loads(encode(body)), GetWorkflowInstanceHistoryStageResponse)
+    assert len(decoded.data) == 12  # (no round trip: the body's timestamps have nanoseconds)
+    assert not any(
+        isinstance(x.input, RawActivity) or isinstance(x.output, RawActivity) for x in decoded.data
+    )
