@@ -91,9 +91,7 @@ def run(
 
             given = [flag for dest, flag in CONNECTION_OPTIONS.items() if hasattr(namespace, dest)]
             if given:
-                raise UsageError(
-                    f"demo runs against an embedded fake and connects to nothing: drop {', '.join(given)}"
-                )
+                raise UsageError(_demo_refusal(given))
 
             return int(run_demo(settings, console, amount=namespace.amount))
         if namespace.handler == "verify":
@@ -124,11 +122,26 @@ def run(
 def _parse(
     parser: argparse.ArgumentParser, args: list[str], stdout: TextIO, stderr: TextIO
 ) -> argparse.Namespace:
-    """``parser.parse_args`` with argparse's own messages sent to our streams."""
+    """``parser.parse_args`` with argparse's own messages sent to our streams; a connection option
+    given after ``demo`` is refused by name, as before it (not with the global usage block)."""
     import contextlib
 
+    from formance_orchestration.cli._errors import ExitCode
+    from formance_orchestration.cli._parser import CONNECTION_OPTIONS, PROG
+
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        return parser.parse_args(args)
+        namespace, extra = parser.parse_known_args(args)
+        if extra:
+            named = [arg.split("=", 1)[0] for arg in extra]
+            given = [flag for flag in CONNECTION_OPTIONS.values() if flag in named]
+            if getattr(namespace, "handler", None) == "demo" and given:
+                parser.exit(ExitCode.USAGE, f"{PROG}: error: {_demo_refusal(given)}\n")
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return namespace
+
+
+def _demo_refusal(given: list[str]) -> str:
+    return f"demo runs against an embedded fake and connects to nothing: drop {', '.join(given)}"
 
 
 def _silence_stdout(stdout: TextIO) -> None:

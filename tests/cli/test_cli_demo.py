@@ -94,8 +94,15 @@ def test_demo_help_lists_only_what_demo_uses(cli: Runner) -> None:
     assert "--amount" in result.out and "--output" in result.out
     for unused in ("--base-url", "--token", "--client-id", "--http-timeout", "--retries", "--prefix"):
         assert unused not in result.out
-    after = cli("demo", "--base-url", "http://stack")
-    assert after.code == 2 and "unrecognized arguments: --base-url" in after.err
+    # given after the command, the same one line as before it (not argparse's usage block)
+    after = cli("demo", "--base-url", "http://stack", "--retries=2")
+    assert (after.code, after.out) == (2, "")
+    assert after.err == (
+        "formance-orchestration: error: demo runs against an embedded fake and connects to nothing: "
+        "drop --base-url, --retries\n"
+    )
+    other = cli("demo", "--frobnicate")  # anything else: argparse's own answer
+    assert other.code == 2 and "unrecognized arguments: --frobnicate" in other.err and "usage:" in other.err
 
 
 def test_demo_fits_an_80_column_terminal(cli: Runner, monkeypatch: Any) -> None:
