@@ -88,9 +88,9 @@ WALLET_INSUFFICIENT_FUND_MESSAGE = "insufficient fund"
 REFERENCE_CONFLICT_MESSAGE = "conflict error on reference"
 # The one Numscript program the fake runs (flows v2.6 ``generateNumscriptWithSourceOverdraft``).
 _OVERDRAFT_SCRIPT = re.compile(
-    r"send \[(?P<asset>[A-Z][A-Z0-9]{0,16}(?:/\d{1,6})?) (?P<amount>[0-9]+)\] \(\n"
-    r"  source = @(?P<source>[a-zA-Z_]+[a-zA-Z0-9_:]*) allowing unbounded overdraft\n"
-    r"  destination = @(?P<destination>[a-zA-Z_]+[a-zA-Z0-9_:]*)\n"
+    r"send \[(?P<asset>\S+) (?P<amount>[0-9]+)\] \(\n"
+    r"  source = @(?P<source>\S+) allowing unbounded overdraft\n"
+    r"  destination = @(?P<destination>\S+)\n"
     r"\)"
 )
 _TRANSFER_TYPES = ("TRANSFER", "PAYOUT")
@@ -830,7 +830,13 @@ def _overdraft_posting(script: Any) -> dict[str, Any]:
             error_code="COMPILATION_FAILED",
             retryable=False,
         )
-    return _posting(found["source"], found["destination"], found["asset"], int(found["amount"]))
+    posting = _posting(found["source"], found["destination"], found["asset"], int(found["amount"]))
+    problem = _posting_problem(posting)  # a bad account or asset does not compile
+    if problem:
+        raise ActivityFailure(
+            f"compiling the overdraft program: {problem}", error_code="COMPILATION_FAILED", retryable=False
+        )
+    return posting
 
 
 def _posting(source: str, destination: str, asset: str, amount: int) -> dict[str, Any]:

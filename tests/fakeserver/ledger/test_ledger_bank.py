@@ -655,6 +655,7 @@ def test_an_overdraft_script_with_a_bad_address_does_not_compile(bank: Bank) -> 
     with pytest.raises(ActivityFailure) as raised:
         bank.activity_create_transaction(_script("bad-address!", "users:001"))
     assert (raised.value.error_code, raised.value.retryable) == ("COMPILATION_FAILED", False)
+    assert str(raised.value) == "compiling the overdraft program: invalid source address"
 
 
 def test_transfer_initiations_are_recorded_as_the_payments_service_receives_them(bank: Bank) -> None:

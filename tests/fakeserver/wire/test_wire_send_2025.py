@@ -459,3 +459,17 @@ def test_a_payout_without_the_connected_account_fails_before_any_debit() -> None
     instance_id = start(app, send)
     assert error(app, instance_id) == "expected 'formanceAccountID' metadata containing formance account ID"
     assert [n for n, _ in inputs(app, instance_id)] == ["GetWallet"]
+
+
+def test_an_overdraft_through_a_bad_account_fails_the_stage_at_compilation() -> None:
+    app = make_app()
+    send = {
+        "source": {"account": {"id": "users:001", "throughAccount": "bridge-out", "allowOverdraft": True}},
+        "destination": {"account": {"id": "bank", "ledger": "other"}},
+        "amount": USD,
+    }
+    instance_id = start(app, send)
+    assert error(app, instance_id) == "compiling the overdraft program: invalid destination address"
+    (item,) = activities(app, instance_id)
+    assert item["error"] == "compiling the overdraft program: invalid destination address"
+    assert app.engine.bank.balance("users:001", "USD/2") == 1000  # nothing moved
