@@ -302,8 +302,9 @@ def stage_history_body(count: int, *, seed: int = 4) -> dict[str, Any]:
 
 def sdk_readable_history(body: dict[str, Any]) -> dict[str, Any]:
     """A copy of a stage-history body in the shapes formance-sdk-python 9.0.1 reads (the later
-    stacks' transaction and payment fields, empty maps for the wallet ones the service sends null):
-    what ``fakeserver`` answers with ``openapi_shapes``, so both sides of the SDK row decode it."""
+    stacks' transaction and payment fields, empty maps for the wallet ones the service sends null),
+    as a later stack version's fake answers with ``openapi_shapes``, so both sides of the SDK row
+    decode the same bytes."""
     copied: dict[str, Any] = json.loads(json.dumps(body))
     for item in copied["data"]:
         name = item["name"]
