@@ -280,6 +280,16 @@ def _activity(bank: Bank, name: str, input: dict[str, Any]) -> Activity:
     )
 
 
+def _posting(source: str, destination: str, amount: dict[str, Any]) -> dict[str, Any]:
+    """One posting of the wire Monetary ``amount``."""
+    return {
+        "amount": amount["amount"],
+        "asset": amount["asset"],
+        "destination": destination,
+        "source": source,
+    }
+
+
 def _transaction_input(
     ledger: str,
     source: str,
@@ -289,13 +299,7 @@ def _transaction_input(
     *,
     reference: str | None = None,
 ) -> dict[str, Any]:
-    posting = {
-        "amount": amount["amount"],
-        "asset": amount["asset"],
-        "destination": destination,
-        "source": source,
-    }
-    data: dict[str, Any] = {"metadata": metadata, "postings": [posting]}
+    data: dict[str, Any] = {"metadata": metadata, "postings": [_posting(source, destination, amount)]}
     if reference is not None:
         data["reference"] = reference
     return {"data": data, "ledger": ledger}
@@ -585,15 +589,6 @@ class _Send2024:
         if len(found) > 1:
             raise StageFailed("found multiple wallets with the same name")
         return dict(found[0])
-
-
-def _posting(source: str, destination: str, amount: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "amount": amount["amount"],
-        "asset": amount["asset"],
-        "destination": destination,
-        "source": source,
-    }
 
 
 def _run_send_2024(params: Mapping[str, Any], bank: Bank, *, transfer_initiation: bool) -> SendRun:
